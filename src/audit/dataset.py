@@ -1,0 +1,251 @@
+"""The Dataset: a folder of Parquet tables plus ``dataset.json``.
+
+Layout of a Dataset folder::
+
+    dataset.json          county, reference date, year, settings used, sources, fingerprint
+    townships.parquet     one file per table of :data:`audit.schema.TABLES`
+    ...
+    villages.gpkg         village polygons (layer ``villages``), user-supplied or schematic
+    truth/                synthetic data only: what a census enumerator would find.
+                          Never read by :func:`load_dataset`; see :func:`load_truth`.
+
+Saving writes into a temporary sibling folder and renames it into place, so a
+crash never leaves a half-written Dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from audit.errors import InputError, SchemaError
+from audit.schema import SCHEMA_VERSION, TABLES, conform
+
+__all__ = ["Dataset", "load_dataset", "load_truth"]
+
+META_FILE = "dataset.json"
+GEOMETRY_FILE = "villages.gpkg"
+TRUTH_DIR = "truth"
+
+
+@dataclass
+class Dataset:
+    """The tables of one audit, as pandas frames in schema dtypes.
+
+    Attributes
+    ----------
+    townships, villages, households, members, visits, projects, problems, complaints : DataFrame
+        The tables of :data:`audit.schema.TABLES`.
+    geometry : GeoDataFrame or None
+        Village polygons keyed by ``village_code`` (column ``schematic`` tells
+        whether they are the demo's schematic tessellation).
+    meta : dict
+        The content of ``dataset.json``.
+    truth : dict of DataFrame or None
+        Synthetic data only: the true layer. Audit steps never read it.
+    """
+
+    townships: pd.DataFrame
+    villages: pd.DataFrame
+    households: pd.DataFrame
+    members: pd.DataFrame
+    visits: pd.DataFrame
+    projects: pd.DataFrame
+    problems: pd.DataFrame
+    complaints: pd.DataFrame
+    geometry: object | None = None
+    meta: dict = field(default_factory=dict)
+    truth: dict[str, pd.DataFrame] | None = None
+
+    def __post_init__(self) -> None:
+        for name in TABLES:
+            setattr(self, name, conform(getattr(self, name), name))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the tables by name, in schema order."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def fingerprint(self) -> str:
+        """Return a SHA-256 over the content of all tables (independent of file bytes)."""
+        h = hashlib.sha256()
+        for name, frame in self.tables().items():
+            h.update(name.encode())
+            h.update(",".join(frame.columns).encode())
+            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        return h.hexdigest()
+
+    def subset(self, townships) -> Dataset:
+        """Return the Dataset restricted to some townships (codes), truth included.
+
+        Every table keeps exactly the rows of those townships; members and
+        visits follow their households.
+        """
+        codes = pd.Index([str(t) for t in np.atleast_1d(townships)])
+        hh = self.households[self.households["township_code"].isin(codes)]
+        ids = hh["household_id"]
+
+        def by_township(frame):
+            return frame[frame["township_code"].isin(codes)].reset_index(drop=True)
+
+        geometry = None
+        if self.geometry is not None:
+            geometry = self.geometry[self.geometry["township_code"].isin(codes)].reset_index(
+                drop=True
+            )
+        truth = None
+        if self.truth is not None:
+            truth = {k: v[v["household_id"].isin(ids)].reset_index(drop=True)
+                     for k, v in self.truth.items()}
+        return Dataset(
+            townships=by_township(self.townships),
+            villages=by_township(self.villages),
+            households=hh.reset_index(drop=True),
+            members=self.members[self.members["household_id"].isin(ids)].reset_index(drop=True),
+            visits=self.visits[self.visits["household_id"].isin(ids)].reset_index(drop=True),
+            projects=by_township(self.projects),
+            problems=by_township(self.problems),
+            complaints=by_township(self.complaints),
+            geometry=geometry,
+            meta={**self.meta, "subset_townships": list(codes)},
+            truth=truth,
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the Dataset to folder ``path`` (replacing it atomically if it exists).
+
+        Returns
+        -------
+        Path
+            The folder written.
+        """
+        path = Path(path).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
+        try:
+            for name, frame in self.tables().items():
+                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            if self.geometry is not None:
+                self.geometry.to_file(tmp / GEOMETRY_FILE, layer="villages", driver="GPKG")
+            if self.truth is not None:
+                (tmp / TRUTH_DIR).mkdir()
+                for name, frame in self.truth.items():
+                    frame.to_parquet(tmp / TRUTH_DIR / f"{name}.parquet", index=False)
+            meta = {
+                **self.meta,
+                "schema_version": SCHEMA_VERSION,
+                "fingerprint": self.fingerprint(),
+                "tables": {n: {"rows": len(f)} for n, f in self.tables().items()},
+            }
+            (tmp / META_FILE).write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
+            _replace_dir(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move folder ``new`` to ``target``; an existing target is swapped out, then removed."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
+
+
+def _read_meta(path: Path) -> dict:
+    if not path.is_dir():
+        raise InputError("数据集文件夹不存在", "dataset folder does not exist", file=str(path))
+    meta_file = path / META_FILE
+    if not meta_file.exists():
+        raise InputError(
+            f"数据集缺少 {META_FILE}（这不是一个数据集文件夹）",
+            f"{META_FILE} is missing (not a Dataset folder)", file=str(path),
+        )
+    try:
+        return json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{META_FILE} 无法解析：{exc}", f"{META_FILE} is not valid JSON: {exc}",
+            file=str(meta_file),
+        ) from None
+
+
+def _read_table(path: Path, name: str) -> pd.DataFrame:
+    file = path / f"{name}.parquet"
+    table = TABLES[name]
+    if not file.exists():
+        raise SchemaError(
+            f"数据集缺少表「{table.zh}」({name}.parquet)",
+            f"the dataset is missing table {name!r} ({name}.parquet)",
+            table=name, file=str(file),
+        )
+    try:
+        frame = pd.read_parquet(file)
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise InputError(
+            f"表「{table.zh}」无法读取：{exc}", f"cannot read table {name!r}: {exc}", file=str(file)
+        ) from None
+    return conform(frame, name, source=str(file))
+
+
+def load_dataset(path: str | Path, *, geometry: bool = True) -> Dataset:
+    """Load a Dataset folder, validating every table against the schema.
+
+    Parameters
+    ----------
+    path : str or Path
+        The Dataset folder.
+    geometry : bool
+        Also load the village polygons (``villages.gpkg``) when present.
+
+    Returns
+    -------
+    Dataset
+        Without the true layer (see :func:`load_truth`).
+
+    Raises
+    ------
+    InputError
+        When the folder or ``dataset.json`` is missing or unreadable.
+    SchemaError
+        When a table or a column is missing or of the wrong type; the message
+        names the table and the column, in Chinese and English.
+    """
+    path = Path(path)
+    meta = _read_meta(path)
+    frames = {name: _read_table(path, name) for name in TABLES}
+    geo = None
+    if geometry and (path / GEOMETRY_FILE).exists():
+        import geopandas as gpd
+
+        geo = gpd.read_file(path / GEOMETRY_FILE, layer="villages")
+    return Dataset(**frames, geometry=geo, meta=meta)
+
+
+def load_truth(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Load the true layer of a synthetic Dataset (for tests and validation only)."""
+    folder = Path(path) / TRUTH_DIR
+    if not folder.is_dir():
+        raise InputError("该数据集没有真实层（仅合成数据有）", "this dataset has no true layer",
+                         file=str(folder))
+    return {f.stem: pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))}
