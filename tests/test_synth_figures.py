@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from audit import synth
@@ -15,7 +14,9 @@ def figures(ds) -> dict:
     reg_ids = hh.loc[reg, "household_id"]
     rm = m[m["household_id"].isin(reg_ids)]
     moved_in = hh["relocated"].fillna(False) & hh["relocation_moved_in"].fillna(False)
-    unsafe = reg & hh["house_grade"].isin(["C", "D"]) & ~hh["house_renovated"].fillna(False) & ~moved_in
+    unsafe = (
+        reg & hh["house_grade"].isin(["C", "D"]) & ~hh["house_renovated"].fillna(False) & ~moved_in
+    )
     no_hukou = m[m["hukou_registered"].eq(False)]
     settled = m[m["hukou_settled_date"].notna()]
     town_of = hh.set_index("household_id")["township_code"]
@@ -23,9 +24,14 @@ def figures(ds) -> dict:
         "households": len(hh),
         "registered": int(reg.sum()),
         "unsafe_houses": int(unsafe.sum()),
-        "uninsured": int((rm["medical_insurance"].eq("未参保") & rm["insurance_exemption"].isna()).sum()),
-        "no_subsidy": int((rm["medical_insurance"].eq("城乡居民基本医疗保险")
-                           & rm["premium_subsidy"].eq(False)).sum()),
+        "uninsured": int(
+            (rm["medical_insurance"].eq("未参保") & rm["insurance_exemption"].isna()).sum()
+        ),
+        "no_subsidy": int(
+            (
+                rm["medical_insurance"].eq("城乡居民基本医疗保险") & rm["premium_subsidy"].eq(False)
+            ).sum()
+        ),
         "no_hukou_people": len(no_hukou),
         "no_hukou_households": no_hukou["household_id"].nunique(),
         "no_hukou_townships": town_of.loc[no_hukou["household_id"]].nunique(),
@@ -135,6 +141,9 @@ def test_several_counties_have_distinct_codes_and_synthetic_names():
     m = ds.members.merge(ds.households[["household_id", "township_code"]], on="household_id")
     ok = m["person_id"].str.slice(0, 6) == m["township_code"].str.slice(0, 6)
     assert ok.mean() > 0.999
-    for table, key in [("projects", "project_id"), ("problems", "problem_id"),
-                       ("complaints", "complaint_id")]:
+    for table, key in [
+        ("projects", "project_id"),
+        ("problems", "problem_id"),
+        ("complaints", "complaint_id"),
+    ]:
         assert getattr(ds, table)[key].is_unique

@@ -22,6 +22,7 @@ __all__ = ["main"]
 
 def _friendly(func):
     """Turn AuditError into a clear message and exit status."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
@@ -32,6 +33,7 @@ def _friendly(func):
         except KeyboardInterrupt:
             click.echo("已中断 / interrupted", err=True)
             sys.exit(130)
+
     return wrapper
 
 
@@ -42,7 +44,10 @@ def _settings(path):
 
 
 settings_option = click.option(
-    "--settings", "settings_path", type=click.Path(dir_okay=False), default=None,
+    "--settings",
+    "settings_path",
+    type=click.Path(dir_okay=False),
+    default=None,
     help="设置文件（TOML），缺省为内置默认值 / settings file (TOML)",
 )
 
@@ -54,13 +59,25 @@ def main():
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False), required=True,
-              help="输出的数据集文件夹 / output Dataset folder")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="输出的数据集文件夹 / output Dataset folder",
+)
 @click.option("--seed", type=int, default=None, help="随机种子 / random seed")
-@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0,
-              help="农户数量倍数 / multiplies the number of households")
-@click.option("--counties", type=click.IntRange(min=1), default=1,
-              help="合成县的个数 / number of synthetic counties")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    help="农户数量倍数 / multiplies the number of households",
+)
+@click.option(
+    "--counties",
+    type=click.IntRange(min=1),
+    default=1,
+    help="合成县的个数 / number of synthetic counties",
+)
 @settings_option
 @_friendly
 def synth(out, seed, scale, counties, settings_path):
@@ -70,19 +87,28 @@ def synth(out, seed, scale, counties, settings_path):
 
     seed = synthmod.DEFAULT_SEED if seed is None else seed
     t0 = time.perf_counter()
-    ds = synthmod.generate(seed=seed, scale=scale, counties=counties,
-                           settings=_settings(settings_path))
+    ds = synthmod.generate(
+        seed=seed, scale=scale, counties=counties, settings=_settings(settings_path)
+    )
     path = ds.save(out)
     click.echo(format_summary(ds))
-    click.echo(f"\n已生成数据集 / dataset written: {path}  （用时 {time.perf_counter() - t0:.1f} 秒）")
+    click.echo(
+        f"\n已生成数据集 / dataset written: {path}  （用时 {time.perf_counter() - t0:.1f} 秒）"
+    )
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False), default="outputs/demo",
-              show_default=True, help="输出文件夹 / output folder")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default="outputs/demo",
+    show_default=True,
+    help="输出文件夹 / output folder",
+)
 @click.option("--seed", type=int, default=None, help="随机种子 / random seed")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="并行进程数 / worker processes")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="并行进程数 / worker processes"
+)
 @settings_option
 @_friendly
 def demo(out, seed, workers, settings_path):

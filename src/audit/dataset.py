@@ -102,8 +102,10 @@ class Dataset:
             )
         truth = None
         if self.truth is not None:
-            truth = {k: v[v["household_id"].isin(ids)].reset_index(drop=True)
-                     for k, v in self.truth.items()}
+            truth = {
+                k: v[v["household_id"].isin(ids)].reset_index(drop=True)
+                for k, v in self.truth.items()
+            }
         return Dataset(
             townships=by_township(self.townships),
             villages=by_township(self.villages),
@@ -179,13 +181,15 @@ def _read_meta(path: Path) -> dict:
     if not meta_file.exists():
         raise InputError(
             f"数据集缺少 {META_FILE}（这不是一个数据集文件夹）",
-            f"{META_FILE} is missing (not a Dataset folder)", file=str(path),
+            f"{META_FILE} is missing (not a Dataset folder)",
+            file=str(path),
         )
     try:
         return json.loads(meta_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(
-            f"{META_FILE} 无法解析：{exc}", f"{META_FILE} is not valid JSON: {exc}",
+            f"{META_FILE} 无法解析：{exc}",
+            f"{META_FILE} is not valid JSON: {exc}",
             file=str(meta_file),
         ) from None
 
@@ -197,7 +201,8 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
         raise SchemaError(
             f"数据集缺少表「{table.zh}」({name}.parquet)",
             f"the dataset is missing table {name!r} ({name}.parquet)",
-            table=name, file=str(file),
+            table=name,
+            file=str(file),
         )
     try:
         frame = pd.read_parquet(file)
@@ -246,6 +251,7 @@ def load_truth(path: str | Path) -> dict[str, pd.DataFrame]:
     """Load the true layer of a synthetic Dataset (for tests and validation only)."""
     folder = Path(path) / TRUTH_DIR
     if not folder.is_dir():
-        raise InputError("该数据集没有真实层（仅合成数据有）", "this dataset has no true layer",
-                         file=str(folder))
+        raise InputError(
+            "该数据集没有真实层（仅合成数据有）", "this dataset has no true layer", file=str(folder)
+        )
     return {f.stem: pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))}

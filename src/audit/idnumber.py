@@ -38,7 +38,7 @@ def check_character(body17: pd.Series) -> pd.Series:
 
 
 def is_valid(ids: pd.Series) -> pd.Series:
-    """Return True where an ID number is 18 characters, has a real birth date and the right check character.
+    """Return True where an ID number is well formed, with a real birth date and check character.
 
     Examples
     --------
@@ -64,8 +64,9 @@ def parse_sex(ids: pd.Series) -> pd.Series:
     """Return 男 where the 17th character is odd, 女 where even, NaN where not a digit."""
     ids = pd.Series(ids, dtype="str")
     d = pd.to_numeric(ids.str.slice(16, 17), errors="coerce")
-    return pd.Series(np.where(d.isna(), None, np.where(d % 2 == 1, "男", "女")),
-                     index=ids.index, dtype="str")
+    return pd.Series(
+        np.where(d.isna(), None, np.where(d % 2 == 1, "男", "女")), index=ids.index, dtype="str"
+    )
 
 
 def make_ids(region: np.ndarray, birth: np.ndarray, sequence: np.ndarray) -> np.ndarray:

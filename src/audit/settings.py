@@ -84,14 +84,18 @@ def _merge(base: dict, override: dict, source: str) -> None:
     for section, values in override.items():
         if section not in base or not isinstance(values, dict):
             raise SettingsError(
-                f"未知的设置节「{section}」", f"unknown settings section {section!r}",
-                file=source, parameter=section,
+                f"未知的设置节「{section}」",
+                f"unknown settings section {section!r}",
+                file=source,
+                parameter=section,
             )
         for key, value in values.items():
             if key not in base[section]:
                 raise SettingsError(
-                    f"未知的设置项「{section}.{key}」", f"unknown setting {section}.{key}",
-                    file=source, parameter=f"{section}.{key}",
+                    f"未知的设置项「{section}.{key}」",
+                    f"unknown setting {section}.{key}",
+                    file=source,
+                    parameter=f"{section}.{key}",
                 )
             base[section][key] = _coerce(base[section][key], value, f"{section}.{key}", source)
 
@@ -119,7 +123,8 @@ def _coerce(default: Any, value: Any, key: str, source: str) -> Any:
     raise SettingsError(
         f"设置项「{key}」的值 {value!r} 无效，应为 {kind} 类型",
         f"setting {key} = {value!r} is not a valid {kind}",
-        file=source, parameter=key,
+        file=source,
+        parameter=key,
     )
 
 
@@ -141,11 +146,18 @@ def _check(data: dict, source: str) -> None:
         if not 0 < value < 1:
             problems.append((f"thresholds.{key}", "必须在 0 与 1 之间", "must lie in (0, 1)"))
     if data["census"]["sample_design"] not in ("stratified", "two-stage"):
-        problems.append(("census.sample_design", "只能是 stratified 或 two-stage",
-                         "must be 'stratified' or 'two-stage'"))
+        problems.append(
+            (
+                "census.sample_design",
+                "只能是 stratified 或 two-stage",
+                "must be 'stratified' or 'two-stage'",
+            )
+        )
     if problems:
         key, zh, en = problems[0]
-        raise SettingsError(f"设置项「{key}」{zh}", f"setting {key} {en}", file=source, parameter=key)
+        raise SettingsError(
+            f"设置项「{key}」{zh}", f"setting {key} {en}", file=source, parameter=key
+        )
 
 
 def load_settings(path: str | Path | None = None, **overrides: dict[str, Any]) -> Settings:

@@ -30,11 +30,18 @@ def county_summary(ds: Dataset) -> pd.DataFrame:
     reg = hh["status"].isin(REGISTERED)
     reg_people = m[m["household_id"].isin(hh.loc[reg, "household_id"])]
     relocated_in = hh["relocated"].fillna(False) & hh["relocation_moved_in"].fillna(False)
-    unsafe = (reg & hh["house_grade"].isin(["C", "D"]) & ~hh["house_renovated"].fillna(False)
-              & ~relocated_in)
-    uninsured = reg_people["medical_insurance"].eq("未参保") & reg_people["insurance_exemption"].isna()
-    no_subsidy = (reg_people["medical_insurance"].eq("城乡居民基本医疗保险")
-                  & reg_people["premium_subsidy"].eq(False))
+    unsafe = (
+        reg
+        & hh["house_grade"].isin(["C", "D"])
+        & ~hh["house_renovated"].fillna(False)
+        & ~relocated_in
+    )
+    uninsured = (
+        reg_people["medical_insurance"].eq("未参保") & reg_people["insurance_exemption"].isna()
+    )
+    no_subsidy = reg_people["medical_insurance"].eq("城乡居民基本医疗保险") & reg_people[
+        "premium_subsidy"
+    ].eq(False)
     no_hukou = m[m["hukou_registered"].eq(False)]
     no_hukou_towns = hh.loc[hh["household_id"].isin(no_hukou["household_id"]), "township_code"]
     started = ds.projects["status"].isin(["已开工", "已完工"])

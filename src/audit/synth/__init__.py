@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from audit.dataset import Dataset
+from audit.dates import age_on
 from audit.reference import Reference, load_reference
 from audit.settings import Settings, load_settings
 from audit.synth.county import build_villages, complaints, problems, projects, quality_scores
@@ -31,19 +32,24 @@ from audit.synth.truth import build_truth, build_visits
 __all__ = ["DEFAULT_SEED", "GANGU", "Scenario", "generate"]
 
 DEFAULT_SEED = 20240325
-_STREAMS = ("villages", "households", "members", "livelihood", "figures", "defects", "truth",
-            "visits", "projects", "problems", "complaints", "quality")
-
-
-def _age(birth: pd.Series, reference_date) -> np.ndarray:
-    ref = pd.Timestamp(reference_date)
-    b = pd.DatetimeIndex(birth)
-    before = (b.month > ref.month) | ((b.month == ref.month) & (b.day > ref.day))
-    return (ref.year - b.year - before.astype(int)).to_numpy()
+_STREAMS = (
+    "villages",
+    "households",
+    "members",
+    "livelihood",
+    "figures",
+    "defects",
+    "truth",
+    "visits",
+    "projects",
+    "problems",
+    "complaints",
+    "quality",
+)
 
 
 def _county_reference(ref: Reference, index: int) -> tuple[str, str, Reference]:
-    """The reference of county ``index``: Gangu itself for 0, relabelled copies after it."""
+    """Return the reference of county ``index``: Gangu for 0, relabelled copies after it."""
     if index == 0:
         return "620523", "甘谷县", ref
     code = f"6299{index:02d}"
@@ -63,10 +69,18 @@ def _county_reference(ref: Reference, index: int) -> tuple[str, str, Reference]:
     return code, f"合成县{index:02d}", Reference(towns, villages, outline)
 
 
-def _one_county(seq: np.random.SeedSequence, ref: Reference, county_code: str,
-                county_name: str, settings: Settings, scale: float, scenario: Scenario):
-    rngs = dict(zip(_STREAMS, (np.random.default_rng(s) for s in seq.spawn(len(_STREAMS))),
-                    strict=True))
+def _one_county(
+    seq: np.random.SeedSequence,
+    ref: Reference,
+    county_code: str,
+    county_name: str,
+    settings: Settings,
+    scale: float,
+    scenario: Scenario,
+):
+    rngs = dict(
+        zip(_STREAMS, (np.random.default_rng(s) for s in seq.spawn(len(_STREAMS))), strict=True)
+    )
     figures = scenario.scaled(scale)
     ref_date = settings.audit.reference_date
     year = settings.audit.year
@@ -74,7 +88,7 @@ def _one_county(seq: np.random.SeedSequence, ref: Reference, county_code: str,
     villages = build_villages(rngs["villages"], ref.villages, scenario)
     hh = build_households(rngs["households"], villages, settings, scale)
     members = build_members(rngs["members"], hh, county_code, ref_date)
-    members["_age"] = _age(members["birth_date"], ref_date)
+    members["_age"] = age_on(members["birth_date"], ref_date).to_numpy(dtype=int)
     hh, members = add_livelihood(rngs["livelihood"], hh, members, villages, settings)
     hh, members = plant_figures(rngs["figures"], hh, members, figures, ref_date)
     clean_grade = hh["house_grade"].to_numpy(dtype=object).copy()
@@ -87,9 +101,11 @@ def _one_county(seq: np.random.SeedSequence, ref: Reference, county_code: str,
         hh["household_id"].map(approves["approves"]).to_numpy(), dtype="boolean"
     )
 
-    townships = ref.townships.rename(columns={})[["township_code", "name", "lon", "lat"]].assign(
-        county_code=county_code, county_name=county_name
-    ).merge(quality_scores(rngs["quality"], factor), on="township_code", how="left")
+    townships = (
+        ref.townships.rename(columns={})[["township_code", "name", "lon", "lat"]]
+        .assign(county_code=county_code, county_name=county_name)
+        .merge(quality_scores(rngs["quality"], factor), on="township_code", how="left")
+    )
     geometry = schematic_villages(ref.townships, ref.villages, ref.outline)
     geometry = geometry.merge(ref.villages[["village_code", "name"]], on="village_code")
     tables = {
@@ -105,8 +121,13 @@ def _one_county(seq: np.random.SeedSequence, ref: Reference, county_code: str,
     return tables, geometry, truth
 
 
-def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, counties: int = 1,
-             settings: Settings | None = None, scenario: Scenario = GANGU) -> Dataset:
+def generate(
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    counties: int = 1,
+    settings: Settings | None = None,
+    scenario: Scenario = GANGU,
+) -> Dataset:
     """Build the synthetic county (or ``counties`` counties) as a Dataset.
 
     Parameters
@@ -139,8 +160,9 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, counties: int = 1,
     parts, geoms, truths, names = [], [], [], []
     for i in range(counties):
         code, name, cref = _county_reference(ref, i)
-        tables, geometry, truth = _one_county(np.random.SeedSequence([seed, i]), cref, code, name,
-                                              settings, scale, scenario)
+        tables, geometry, truth = _one_county(
+            np.random.SeedSequence([seed, i]), cref, code, name, settings, scale, scenario
+        )
         parts.append(tables)
         geoms.append(geometry)
         truths.append(truth)
@@ -161,7 +183,12 @@ def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, counties: int = 1,
         "settings": settings.to_dict(),
         "settings_source": settings.source,
         "sources": [],
-        "generator": {"name": "audit.synth", "seed": seed, "scale": scale, "counties": counties,
-                      "synthetic": True},
+        "generator": {
+            "name": "audit.synth",
+            "seed": seed,
+            "scale": scale,
+            "counties": counties,
+            "synthetic": True,
+        },
     }
     return Dataset(**tables, geometry=geometry, meta=meta, truth=truth)

@@ -14,19 +14,19 @@ __all__ = ["DEFECT_RATES", "plant_defects"]
 
 #: Base probability per eligible record, before the township factor.
 DEFECT_RATES = {
-    "bad_check_character": 4e-5,   # ID-01
-    "sex_mismatch": 3e-5,          # ID-02
-    "duplicate_id": 2e-5,          # ID-03
-    "float_mangled_id": 1.5e-5,    # ID-05
-    "no_head": 1.5e-4,             # HH-01
-    "size_mismatch": 6e-4,         # HH-02
-    "relation_sex": 6e-5,          # HH-04
-    "school_age": 4e-5,            # CONS-01
-    "no_ethnicity": 6e-5,          # CONS-07
-    "no_helper": 5e-4,             # CONS-08
-    "no_house_grade": 9e-4,        # HOUSE-04
-    "income_sum": 8e-4,            # INC-02
-    "old_house_kept": 0.02,        # HOUSE-03
+    "bad_check_character": 4e-5,  # ID-01
+    "sex_mismatch": 3e-5,  # ID-02
+    "duplicate_id": 2e-5,  # ID-03
+    "float_mangled_id": 1.5e-5,  # ID-05
+    "no_head": 1.5e-4,  # HH-01
+    "size_mismatch": 6e-4,  # HH-02
+    "relation_sex": 6e-5,  # HH-04
+    "school_age": 4e-5,  # CONS-01
+    "no_ethnicity": 6e-5,  # CONS-07
+    "no_helper": 5e-4,  # CONS-08
+    "no_house_grade": 9e-4,  # HOUSE-04
+    "income_sum": 8e-4,  # INC-02
+    "old_house_kept": 0.02,  # HOUSE-03
 }
 
 
@@ -60,23 +60,34 @@ def plant_defects(rng, hh: pd.DataFrame, members: pd.DataFrame):
 
     def log(mask_m=None, mask_h=None, defect=""):
         if mask_m is not None:
-            logs.append(pd.DataFrame({"household_id": m.loc[mask_m, "household_id"].to_numpy(),
-                                      "person_id": m.loc[mask_m, "person_id"].to_numpy(),
-                                      "defect": defect}))
+            logs.append(
+                pd.DataFrame(
+                    {
+                        "household_id": m.loc[mask_m, "household_id"].to_numpy(),
+                        "person_id": m.loc[mask_m, "person_id"].to_numpy(),
+                        "defect": defect,
+                    }
+                )
+            )
         if mask_h is not None:
-            logs.append(pd.DataFrame({"household_id": hh.loc[mask_h, "household_id"].to_numpy(),
-                                      "person_id": None, "defect": defect}))
+            logs.append(
+                pd.DataFrame(
+                    {
+                        "household_id": hh.loc[mask_h, "household_id"].to_numpy(),
+                        "person_id": None,
+                        "defect": defect,
+                    }
+                )
+            )
 
     pid = m["person_id"].to_numpy(dtype=object)
     # ID-01: a wrong check character.
     bad = reg_m & _hit(rng, n, DEFECT_RATES["bad_check_character"], f_m)
     last = np.array([p[-1] for p in pid[bad]], dtype=object)
     pid[bad] = [p[:-1] + ("1" if c != "1" else "2") for p, c in zip(pid[bad], last, strict=True)]
-    log(bad, None, "ID-01")
     # ID-02: sex recorded against the ID's parity.
     flip = reg_m & ~bad & _hit(rng, n, DEFECT_RATES["sex_mismatch"], f_m)
     m["sex"] = np.where(flip, np.where(m["sex"] == "男", "女", "男"), m["sex"].astype(object))
-    log(flip, None, "ID-02")
     # ID-03: a person's number typed into another household's member.
     dup = reg_m & ~bad & ~flip & _hit(rng, n, DEFECT_RATES["duplicate_id"], f_m)
     src = np.flatnonzero(dup)
@@ -84,12 +95,14 @@ def plant_defects(rng, hh: pd.DataFrame, members: pd.DataFrame):
     pid[targets] = pid[src]
     dup_mask = np.zeros(n, dtype=bool)
     dup_mask[targets] = True
-    log(dup_mask, None, "ID-03")
     # ID-05: stored by a spreadsheet as a float.
     mangled = reg_m & ~bad & ~flip & ~dup_mask & _hit(rng, n, DEFECT_RATES["float_mangled_id"], f_m)
     pid[mangled] = [f"{float(p[:17] + '0'):.14E}" for p in pid[mangled]]
-    log(mangled, None, "ID-05")
     m["person_id"] = pid
+    log(bad, None, "ID-01")
+    log(dup_mask, None, "ID-03")
+    log(mangled, None, "ID-05")
+    log(flip, None, "ID-02")
 
     size = hh["declared_size"].to_numpy()
     # HH-01: the head recorded with another relation.
@@ -122,8 +135,9 @@ def plant_defects(rng, hh: pd.DataFrame, members: pd.DataFrame):
     log(None, no_helper, "CONS-08")
     # HOUSE-04: no housing grade (never one of the planted unsafe houses).
     grade = hh["house_grade"].astype(object).to_numpy()
-    no_grade = (reg_hh & np.isin(grade, ["A", "B"])
-                & _hit(rng, nh, DEFECT_RATES["no_house_grade"], f_hh))
+    no_grade = (
+        reg_hh & np.isin(grade, ["A", "B"]) & _hit(rng, nh, DEFECT_RATES["no_house_grade"], f_hh)
+    )
     hh["house_grade"] = np.where(no_grade, None, grade)
     log(None, no_grade, "HOUSE-04")
     # INC-02: net income that does not add up.
@@ -135,6 +149,9 @@ def plant_defects(rng, hh: pd.DataFrame, members: pd.DataFrame):
     hh["old_house_demolished"] = np.where(kept, False, hh["old_house_demolished"])
     log(None, kept, "HOUSE-03")
 
-    log_frame = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(
-        columns=["household_id", "person_id", "defect"])
+    log_frame = (
+        pd.concat(logs, ignore_index=True)
+        if logs
+        else pd.DataFrame(columns=["household_id", "person_id", "defect"])
+    )
     return hh, m, log_frame, factor_t

@@ -46,9 +46,7 @@ def _insurance(rng, members: pd.DataFrame, reg: np.ndarray, scenario) -> pd.Data
     # MED-02: insured (城乡居民) registered people without the premium subsidy.
     eligible = reg & (ins == "城乡居民基本医疗保险")
     no_subsidy = pick_exact(rng, eligible.astype(float), scenario.no_subsidy_people)
-    m["premium_subsidy"] = pd.array(
-        np.where(eligible, ~no_subsidy, None), dtype="boolean"
-    )
+    m["premium_subsidy"] = pd.array(np.where(eligible, ~no_subsidy, None), dtype="boolean")
     return m
 
 
@@ -81,7 +79,8 @@ def _hukou(rng, hh: pd.DataFrame, members: pd.DataFrame, scenario, reference_dat
 
     # Already settled: other registered households, settled this month.
     settled_hh = pick_exact(
-        rng, (reg_hh & (size >= 2)).to_numpy(dtype=float) * (want == 0),
+        rng,
+        (reg_hh & (size >= 2)).to_numpy(dtype=float) * (want == 0),
         scenario.settled_hukou_households,
     )
     settled_want = np.zeros(len(hh), dtype=int)
@@ -101,9 +100,9 @@ def _hukou(rng, hh: pd.DataFrame, members: pd.DataFrame, scenario, reference_dat
 
 def plant_figures(rng, hh, members, scenario, reference_date):
     """Return (households, members) with the scenario's recorded figures planted exactly."""
-    reg_member = members["household_id"].isin(
-        hh.loc[hh["status"] != "一般农户", "household_id"]
-    ).to_numpy()
+    reg_member = (
+        members["household_id"].isin(hh.loc[hh["status"] != "一般农户", "household_id"]).to_numpy()
+    )
     hh = _unsafe_houses(rng, hh, scenario.unsafe_houses)
     members = _insurance(rng, members, reg_member, scenario)
     members = _hukou(rng, hh, members, scenario, reference_date)

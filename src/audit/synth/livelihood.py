@@ -28,9 +28,16 @@ def _member_flags(members: pd.DataFrame, n_households: int, hidx: np.ndarray) ->
     def agg(x):
         return np.bincount(hidx, weights=x.astype(float), minlength=n_households)
 
-    return pd.DataFrame({"ill": agg(ill) > 0, "disabled": agg(disabled) > 0,
-                         "students": agg(student), "able": agg(able), "workers": agg(worker),
-                         "months": agg(members["months_away"].to_numpy())})
+    return pd.DataFrame(
+        {
+            "ill": agg(ill) > 0,
+            "disabled": agg(disabled) > 0,
+            "students": agg(student),
+            "able": agg(able),
+            "workers": agg(worker),
+            "months": agg(members["months_away"].to_numpy()),
+        }
+    )
 
 
 def _income(rng, hh, flags, settings):
@@ -47,7 +54,9 @@ def _income(rng, hh, flags, settings):
     net = np.round(pc * size)
     workers = flags["workers"].to_numpy() > 0
     s_wage = np.where(workers, rng.uniform(0.35, 0.7, n), 0.0)
-    s_transfer = np.where(status == "一般农户", rng.uniform(0.03, 0.12, n), rng.uniform(0.12, 0.35, n))
+    s_transfer = np.where(
+        status == "一般农户", rng.uniform(0.03, 0.12, n), rng.uniform(0.12, 0.35, n)
+    )
     s_property = rng.uniform(0.0, 0.05, n)
     s_wage = np.minimum(s_wage, 0.95 - s_transfer - s_property)
     wage = np.round(net * s_wage)
@@ -61,9 +70,14 @@ def _income(rng, hh, flags, settings):
     drop = rng.random(n) < 0.03
     prev = np.where(drop, np.round(net_pc / rng.uniform(0.45, 0.68, n), 2), prev)
     return {
-        "income_wage": wage, "income_business": business, "income_property": prop,
-        "income_transfer": transfer, "business_expense": expense, "net_income": net,
-        "net_income_per_capita": net_pc, "prev_net_income_per_capita": prev,
+        "income_wage": wage,
+        "income_business": business,
+        "income_property": prop,
+        "income_transfer": transfer,
+        "business_expense": expense,
+        "net_income": net,
+        "net_income_per_capita": net_pc,
+        "prev_net_income_per_capita": prev,
     }
 
 
@@ -84,16 +98,33 @@ def _support(rng, hh, flags, net_pc, settings):
     w[:, 0] = np.where(flags["ill"], 0.9, 0.0)
     w[:, 1] = np.where(flags["disabled"], 0.6, 0.0)
     w[:, 2] = np.where(flags["students"] > 0, 0.15, 0.0)
-    causes = np.array(["因病", "因残", "因学", "因灾", "缺土地", "缺水", "缺技术", "缺劳动力",
-                       "缺资金", "交通条件落后", "自身发展动力不足"])
+    causes = np.array(
+        [
+            "因病",
+            "因残",
+            "因学",
+            "因灾",
+            "缺土地",
+            "缺水",
+            "缺技术",
+            "缺劳动力",
+            "缺资金",
+            "交通条件落后",
+            "自身发展动力不足",
+        ]
+    )
     cause = np.where(reg, causes[choice_rows(rng, w)], None)
 
     monitor_line = settings.income.poverty_line * settings.income.monitoring_multiple
     low = net_pc < monitor_line
     monitored = low & (rng.random(n) < 0.9)
     monitoring = np.where(
-        monitored, np.where(status == "已脱贫", "脱贫不稳定户",
-                            np.where(status == "一般农户", "边缘易致贫户", None)), None)
+        monitored,
+        np.where(
+            status == "已脱贫", "脱贫不稳定户", np.where(status == "一般农户", "边缘易致贫户", None)
+        ),
+        None,
+    )
     return attribute, cause, monitoring, tekun, dibao
 
 
@@ -136,12 +167,15 @@ def _helpers(rng, hh):
     n = len(hh)
     reg = (hh["status"] != "一般农户").to_numpy()
     slot = np.arange(n) // 5
-    pool = np.char.add(surnames(rng, slot.max() + 1), given_names(rng, rng.random(slot.max() + 1) < 0.7))
+    pool = np.char.add(
+        surnames(rng, slot.max() + 1), given_names(rng, rng.random(slot.max() + 1) < 0.7)
+    )
     return np.where(reg, pool[slot], None)
 
 
-def add_livelihood(rng, hh: pd.DataFrame, members: pd.DataFrame, villages: pd.DataFrame,
-                   settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def add_livelihood(
+    rng, hh: pd.DataFrame, members: pd.DataFrame, villages: pd.DataFrame, settings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add income, support, housing, water and helper columns; set members' 低保/特困 flags.
 
     Returns

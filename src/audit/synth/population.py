@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from audit.dates import age_on
 from audit.idnumber import make_ids
 from audit.synth.draw import choice_rows, pick_exact
 from audit.synth.names import given_names, surnames
@@ -20,8 +21,21 @@ __all__ = ["build_households", "build_members"]
 
 SIZE_P_REGISTERED = np.array([0.08, 0.14, 0.17, 0.24, 0.20, 0.11, 0.05, 0.01])
 SIZE_P_OTHER = np.array([0.10, 0.19, 0.20, 0.22, 0.16, 0.08, 0.04, 0.01])
-CAUSES = np.array(["因病", "因残", "因学", "因灾", "缺土地", "缺水", "缺技术", "缺劳动力",
-                   "缺资金", "交通条件落后", "自身发展动力不足"])
+CAUSES = np.array(
+    [
+        "因病",
+        "因残",
+        "因学",
+        "因灾",
+        "缺土地",
+        "缺水",
+        "缺技术",
+        "缺劳动力",
+        "缺资金",
+        "交通条件落后",
+        "自身发展动力不足",
+    ]
+)
 
 
 def _cat(values, labels) -> pd.Categorical:
@@ -47,8 +61,8 @@ def build_households(rng, villages: pd.DataFrame, settings, scale: float) -> pd.
         ``household_id, village_code, township_code, status, exit_year,
         declared_size, head_age`` sorted by household_id.
     """
-    total = int(round(settings.synth.households_total * scale))
-    registered = int(round(settings.synth.registered * scale))
+    total = round(settings.synth.households_total * scale)
+    registered = round(settings.synth.registered * scale)
     community = villages["name"].str.endswith("社区居民委员会").to_numpy()
     poor = villages["poor_village"].to_numpy(dtype=bool)
     size_w = rng.lognormal(0.0, 0.35, len(villages)) * np.where(community, 0.25, 1.0)
@@ -62,7 +76,7 @@ def build_households(rng, villages: pd.DataFrame, settings, scale: float) -> pd.
     reg_w = np.where(poor, 1.6, 1.0)[vidx] * np.where(community, 0.15, 1.0)[vidx]
     is_reg = pick_exact(rng, reg_w, registered)
     not_exited = np.zeros(total, dtype=bool)
-    n_not = int(round(registered * settings.synth.not_exited_share))
+    n_not = round(registered * settings.synth.not_exited_share)
     not_exited[is_reg] = pick_exact(rng, np.where(poor, 2.0, 1.0)[vidx][is_reg], n_not)
     status = np.where(is_reg, np.where(not_exited, "未脱贫", "已脱贫"), "一般农户")
     year = settings.audit.year
@@ -75,17 +89,20 @@ def build_households(rng, villages: pd.DataFrame, settings, scale: float) -> pd.
     )
     head_age = np.clip(rng.normal(np.where(is_reg, 54, 49), 13), 24, 88).astype(int)
     # Single-person households are mostly elderly.
-    head_age = np.where((size == 1) & (rng.random(total) < 0.7), rng.integers(60, 89, total),
-                        head_age)
-    return pd.DataFrame({
-        "household_id": household_id,
-        "village_code": vcode,
-        "township_code": villages["township_code"].to_numpy(dtype="U9")[vidx],
-        "status": _cat(status, ("未脱贫", "已脱贫", "一般农户")),
-        "exit_year": pd.array(np.where(exit_year < 0, None, exit_year), dtype="Int64"),
-        "declared_size": size,
-        "head_age": head_age,
-    })
+    head_age = np.where(
+        (size == 1) & (rng.random(total) < 0.7), rng.integers(60, 89, total), head_age
+    )
+    return pd.DataFrame(
+        {
+            "household_id": household_id,
+            "village_code": vcode,
+            "township_code": villages["township_code"].to_numpy(dtype="U9")[vidx],
+            "status": _cat(status, ("未脱贫", "已脱贫", "一般农户")),
+            "exit_year": pd.array(np.where(exit_year < 0, None, exit_year), dtype="Int64"),
+            "declared_size": size,
+            "head_age": head_age,
+        }
+    )
 
 
 _OLD_HEAD_REL = np.array(["之子", "之儿媳", "之孙子", "之孙女", "之女"])
@@ -128,9 +145,13 @@ def _relations(rng, hh: pd.DataFrame, k: np.ndarray, hidx: np.ndarray):
     parent = np.minimum(head_age + 20 + np.floor(u * 12), 96)
     spouse = np.clip(head_age + np.where(head_male, -2, 2) + np.round(rng.normal(0, 3, n)), 20, 95)
     age = np.select(
-        [relation == "户主", relation == "配偶",
-         np.isin(relation, ["之孙子", "之孙女"]), np.isin(relation, ["之父", "之母"]),
-         old],
+        [
+            relation == "户主",
+            relation == "配偶",
+            np.isin(relation, ["之孙子", "之孙女"]),
+            np.isin(relation, ["之父", "之母"]),
+            old,
+        ],
         [head_age, spouse, grandchild, parent, child_old],
         child_young,
     ).astype(int)
@@ -160,18 +181,21 @@ def _schooling(rng, age: np.ndarray):
 
     cohort = np.select(
         [age < 6, age >= 70, age >= 55, age >= 40, age >= 25],
-        [0, 1, 2, 3, 4], 5,
+        [0, 1, 2, 3, 4],
+        5,
     )
     # Attained education by cohort: 文盲或半文盲, 小学, 初中, 高中, 中专, 大专, 本科及以上
     edu_labels = np.array(["文盲或半文盲", "小学", "初中", "高中", "中专", "大专", "本科及以上"])
-    cohort_p = np.array([
-        [1, 0, 0, 0, 0, 0, 0],  # unused for children (set below)
-        [0.55, 0.35, 0.08, 0.02, 0.0, 0.0, 0.0],
-        [0.22, 0.45, 0.26, 0.06, 0.01, 0.0, 0.0],
-        [0.06, 0.34, 0.45, 0.11, 0.03, 0.01, 0.0],
-        [0.02, 0.12, 0.52, 0.17, 0.07, 0.07, 0.03],
-        [0.01, 0.04, 0.50, 0.22, 0.10, 0.09, 0.04],
-    ])
+    cohort_p = np.array(
+        [
+            [1, 0, 0, 0, 0, 0, 0],  # unused for children (set below)
+            [0.55, 0.35, 0.08, 0.02, 0.0, 0.0, 0.0],
+            [0.22, 0.45, 0.26, 0.06, 0.01, 0.0, 0.0],
+            [0.06, 0.34, 0.45, 0.11, 0.03, 0.01, 0.0],
+            [0.02, 0.12, 0.52, 0.17, 0.07, 0.07, 0.03],
+            [0.01, 0.04, 0.50, 0.22, 0.10, 0.09, 0.04],
+        ]
+    )
     edu = edu_labels[choice_rows(rng, cohort_p[cohort])]
     edu = np.where(age < 6, "学龄前儿童", edu)
     # Young non-students: at least 初中 (they passed compulsory school).
@@ -189,8 +213,11 @@ def _health(rng, age: np.ndarray, reg: np.ndarray):
     disabled = rng.random(n) < np.clip(np.where(age >= 60, 0.06, 0.02) * f, 0, 0.3)
     parts = np.where(disabled, "残疾", "")
     parts = np.where(major, np.where(parts != "", np.char.add(parts, ",大病"), "大病"), parts)
-    parts = np.where(chronic & ~major,
-                     np.where(parts != "", np.char.add(parts, ",长期慢性病"), "长期慢性病"), parts)
+    parts = np.where(
+        chronic & ~major,
+        np.where(parts != "", np.char.add(parts, ",长期慢性病"), "长期慢性病"),
+        parts,
+    )
     health = np.where(parts == "", "健康", parts)
     return health, chronic & ~major, major, disabled
 
@@ -226,17 +253,22 @@ def build_members(rng, hh: pd.DataFrame, county_code: str, reference_date) -> pd
     relation, male, age = _relations(rng, hh, k, hidx)
 
     ref = np.datetime64(reference_date, "D")
-    birth = ref - (age * 365.25).astype("timedelta64[D]") - rng.integers(0, 365, n).astype(
-        "timedelta64[D]"
+    birth = (
+        ref
+        - (age * 365.25).astype("timedelta64[D]")
+        - rng.integers(0, 365, n).astype("timedelta64[D]")
     )
+    age = age_on(pd.Series(birth.astype("datetime64[us]")), reference_date).to_numpy(dtype=int)
     # Sequence numbers: unique per (birth date, sex), odd for men.
     order = rng.permutation(n)
     key = pd.DataFrame({"b": birth.astype("int64")[order], "m": male[order]})
     rank = np.empty(n, dtype=np.int64)
     rank[order] = key.groupby(["b", "m"], sort=False).cumcount().to_numpy()
     if rank.max() >= 500:
-        raise ValueError("too many people share a birth date for 3-digit ID sequences; "
-                         "lower --scale or use more counties")
+        raise ValueError(
+            "too many people share a birth date for 3-digit ID sequences; "
+            "lower --scale or use more counties"
+        )
     person_id = make_ids(np.full(n, county_code), birth, 2 * rank + male.astype(int))
 
     fam = surnames(rng, len(hh))[hidx]
@@ -248,36 +280,43 @@ def build_members(rng, hh: pd.DataFrame, county_code: str, reference_date) -> pd
     health, chronic, major, disabled = _health(rng, age, reg)
     labour, months = _labour(rng, age, chronic, major, disabled)
     ill = chronic | major
-    insurance = np.where(rng.random(n) < np.where(months > 0, 0.04, 0.015),
-                         "职工基本医疗保险", "城乡居民基本医疗保险")
+    insurance = np.where(
+        rng.random(n) < np.where(months > 0, 0.04, 0.015),
+        "职工基本医疗保险",
+        "城乡居民基本医疗保险",
+    )
     phone = np.char.add("1", rng.choice(np.array(["3", "5", "8", "9"]), n))
     phone = np.char.add(phone, np.char.zfill(rng.integers(0, 10**9, n).astype("U9"), 9))
     adult = age >= 18
 
-    return pd.DataFrame({
-        "person_id": person_id,
-        "household_id": hh["household_id"].to_numpy()[hidx],
-        "name": name,
-        "relation": relation,
-        "sex": np.where(male, "男", "女"),
-        "birth_date": birth.astype("datetime64[us]"),
-        "ethnicity": np.where(rng.random(n) < 0.006, "回族", "汉族"),
-        "education": pd.Series(education).replace("", np.nan).to_numpy(),
-        "school_status": pd.Series(school).replace("", np.nan).to_numpy(),
-        "health": health,
-        "disability_certificate": disabled & (rng.random(n) < 0.97),
-        "chronic_certificate": ill & (rng.random(n) < 0.96),
-        "family_doctor": np.where(ill, rng.random(n) < 0.97, rng.random(n) < np.where(reg, 0.9, 0.7)),
-        "medical_insurance": insurance,
-        "insurance_exemption": np.full(n, None),
-        "premium_subsidy": pd.array(
-            np.where(reg & (insurance == "城乡居民基本医疗保险"), True, None), dtype="boolean"
-        ),
-        "labour_capacity": labour,
-        "months_away": months,
-        "hukou_registered": np.ones(n, dtype=bool),
-        "hukou_settled_date": np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"),
-        "dibao": np.zeros(n, dtype=bool),
-        "tekun": np.zeros(n, dtype=bool),
-        "phone": np.where(adult & (rng.random(n) < 0.6), phone, None),
-    })
+    return pd.DataFrame(
+        {
+            "person_id": person_id,
+            "household_id": hh["household_id"].to_numpy()[hidx],
+            "name": name,
+            "relation": relation,
+            "sex": np.where(male, "男", "女"),
+            "birth_date": birth.astype("datetime64[us]"),
+            "ethnicity": np.where(rng.random(n) < 0.006, "回族", "汉族"),
+            "education": pd.Series(education).replace("", np.nan).to_numpy(),
+            "school_status": pd.Series(school).replace("", np.nan).to_numpy(),
+            "health": health,
+            "disability_certificate": disabled & (rng.random(n) < 0.97),
+            "chronic_certificate": ill & (rng.random(n) < 0.96),
+            "family_doctor": np.where(
+                ill, rng.random(n) < 0.97, rng.random(n) < np.where(reg, 0.9, 0.7)
+            ),
+            "medical_insurance": insurance,
+            "insurance_exemption": np.full(n, None),
+            "premium_subsidy": pd.array(
+                np.where(reg & (insurance == "城乡居民基本医疗保险"), True, None), dtype="boolean"
+            ),
+            "labour_capacity": labour,
+            "months_away": months,
+            "hukou_registered": np.ones(n, dtype=bool),
+            "hukou_settled_date": np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"),
+            "dibao": np.zeros(n, dtype=bool),
+            "tekun": np.zeros(n, dtype=bool),
+            "phone": np.where(adult & (rng.random(n) < 0.6), phone, None),
+        }
+    )

@@ -16,19 +16,19 @@ __all__ = ["GANGU", "Scenario"]
 class Scenario:
     """Recorded-layer figures of one synthetic county."""
 
-    unsafe_houses: int = 240            # HOUSE-01: registered households in C/D houses
-    uninsured_people: int = 4303        # MED-01: registered people without basic medical insurance
-    no_subsidy_people: int = 6813       # MED-02: insured registered people without premium subsidy
-    no_hukou_people: int = 19           # ID-04
+    unsafe_houses: int = 240  # HOUSE-01: registered households in C/D houses
+    uninsured_people: int = 4303  # MED-01: registered people without basic medical insurance
+    no_subsidy_people: int = 6813  # MED-02: insured registered people without premium subsidy
+    no_hukou_people: int = 19  # ID-04
     no_hukou_households: int = 16
     no_hukou_townships: int = 10
-    settled_hukou_people: int = 4       # already settled (have 户籍 now)
+    settled_hukou_people: int = 4  # already settled (have 户籍 now)
     settled_hukou_households: int = 3
-    water_points: int = 28              # VIL-04: central supply points to rebuild
+    water_points: int = 28  # VIL-04: central supply points to rebuild
     water_point_villages: int = 15
-    pipe_km: float = 32.0               # km of pipes to repair
-    road_km: float = 328.0              # km of village and group roads to harden
-    road_km_disrepair: float = 51.0     # 畅返不畅
+    pipe_km: float = 32.0  # km of pipes to repair
+    road_km: float = 328.0  # km of village and group roads to harden
+    road_km_disrepair: float = 51.0  # 畅返不畅
     projects: int = 275
     project_budget_wan: float = 35900.0  # 3.59 亿元
     projects_started_share: float = 0.30
@@ -39,8 +39,9 @@ class Scenario:
 
     def scaled(self, scale: float) -> Scenario:
         """Return the scenario with household and person figures multiplied by ``scale``."""
+
         def s(n):
-            return int(round(n * scale))
+            return round(n * scale)
 
         return replace(
             self,

@@ -33,27 +33,44 @@ from audit.synth.draw import pick_exact
 __all__ = ["DISCREPANCY_RATES", "build_truth", "build_visits"]
 
 DISCREPANCY_RATES = {
-    "hidden_dropout": 0.004,        # per child 6–15 of a registered household
-    "relocated_not_living": 0.05,   # per relocated household
-    "income_overstated": 0.015,     # per registered household
+    "hidden_dropout": 0.004,  # per child 6–15 of a registered household
+    "relocated_not_living": 0.05,  # per relocated household
+    "income_overstated": 0.015,  # per registered household
     "house_unsafe_unrecorded": 0.004,
-    "hidden_uninsured": 0.002,      # per insured registered person
+    "hidden_uninsured": 0.002,  # per insured registered person
     "water_worse": 0.004,
     "food_or_clothing": 0.0006,
-    "already_insured": 0.12,        # per recorded uninsured registered person
-    "already_renovated": 0.06,      # per recorded unsafe registered house
-    "missed_poor": 0.012,           # per non-registered household
+    "already_insured": 0.12,  # per recorded uninsured registered person
+    "already_renovated": 0.06,  # per recorded unsafe registered house
+    "missed_poor": 0.012,  # per non-registered household
 }
 MISS = 0.10
 FALSE_ALARM = 0.002
 
 TRUTH_HOUSEHOLD_COLUMNS = [
-    "household_id", "status", "net_income_per_capita", "food_secure", "clothing_ok",
-    "house_grade", "house_renovated", "relocated", "relocation_moved_in", "water_piped",
-    "water_litres", "water_quality_ok", "water_trip_minutes", "water_shortage_days", "approves",
+    "household_id",
+    "status",
+    "net_income_per_capita",
+    "food_secure",
+    "clothing_ok",
+    "house_grade",
+    "house_renovated",
+    "relocated",
+    "relocation_moved_in",
+    "water_piped",
+    "water_litres",
+    "water_quality_ok",
+    "water_trip_minutes",
+    "water_shortage_days",
+    "approves",
 ]
-TRUTH_MEMBER_COLUMNS = ["person_id", "household_id", "school_status", "medical_insurance",
-                        "insurance_exemption"]
+TRUTH_MEMBER_COLUMNS = [
+    "person_id",
+    "household_id",
+    "school_status",
+    "medical_insurance",
+    "insurance_exemption",
+]
 
 
 def build_truth(rng, hh: pd.DataFrame, members: pd.DataFrame, clean_grade, settings) -> dict:
@@ -81,12 +98,27 @@ def build_truth(rng, hh: pd.DataFrame, members: pd.DataFrame, clean_grade, setti
 
     def note(kind, rule, mask_h=None, mask_m=None):
         if mask_h is not None:
-            log.append(pd.DataFrame({"household_id": th.loc[mask_h, "household_id"].to_numpy(),
-                                     "person_id": None, "kind": kind, "rule_id": rule}))
+            log.append(
+                pd.DataFrame(
+                    {
+                        "household_id": th.loc[mask_h, "household_id"].to_numpy(),
+                        "person_id": None,
+                        "kind": kind,
+                        "rule_id": rule,
+                    }
+                )
+            )
         if mask_m is not None:
-            log.append(pd.DataFrame({"household_id": tm.loc[mask_m, "household_id"].to_numpy(),
-                                     "person_id": tm.loc[mask_m, "person_id"].to_numpy(),
-                                     "kind": kind, "rule_id": rule}))
+            log.append(
+                pd.DataFrame(
+                    {
+                        "household_id": tm.loc[mask_m, "household_id"].to_numpy(),
+                        "person_id": tm.loc[mask_m, "person_id"].to_numpy(),
+                        "kind": kind,
+                        "rule_id": rule,
+                    }
+                )
+            )
 
     lo, hi = settings.education.compulsory_age_min, settings.education.compulsory_age_max
     child = reg_m & (age >= lo) & (age <= hi)
@@ -118,8 +150,12 @@ def build_truth(rng, hh: pd.DataFrame, members: pd.DataFrame, clean_grade, setti
     unsafe_rec = reg & np.isin(grade, ["C", "D"]) & ~renovated & ~relocated
     fixed_house = unsafe_rec & (rng.random(nh) < r["already_renovated"])
     renovated = renovated | fixed_house
-    hidden_house = reg & ~relocated & np.isin(grade, ["A", "B"]) & (
-        rng.random(nh) < r["house_unsafe_unrecorded"])
+    hidden_house = (
+        reg
+        & ~relocated
+        & np.isin(grade, ["A", "B"])
+        & (rng.random(nh) < r["house_unsafe_unrecorded"])
+    )
     grade = np.where(hidden_house, "C", grade)
     note("already_renovated", "HOUSE-01", mask_h=fixed_house)
     note("house_unsafe_unrecorded", "HOUSE-01", mask_h=hidden_house)
@@ -127,8 +163,9 @@ def build_truth(rng, hh: pd.DataFrame, members: pd.DataFrame, clean_grade, setti
     water = reg & (rng.random(nh) < r["water_worse"])
     short = water & (rng.random(nh) < 0.6)
     th["water_shortage_days"] = np.where(short, rng.integers(40, 90, nh), th["water_shortage_days"])
-    th["water_litres"] = np.where(water & ~short, rng.uniform(10, 19, nh).round(1),
-                                  th["water_litres"])
+    th["water_litres"] = np.where(
+        water & ~short, rng.uniform(10, 19, nh).round(1), th["water_litres"]
+    )
     note("water_worse", "WATER-01", mask_h=water & ~short)
     note("water_worse", "WATER-04", mask_h=short)
 
@@ -158,24 +195,29 @@ def build_truth(rng, hh: pd.DataFrame, members: pd.DataFrame, clean_grade, setti
     tm["medical_insurance"] = ins
     th["approves"] = rng.random(nh) < np.where(reg, 0.95, 0.93)
     discrepancies = pd.concat(log, ignore_index=True)
-    return {"households": th.reset_index(drop=True), "members": tm.reset_index(drop=True),
-            "discrepancies": discrepancies}
+    return {
+        "households": th.reset_index(drop=True),
+        "members": tm.reset_index(drop=True),
+        "discrepancies": discrepancies,
+    }
 
 
 def _observe(rng, truly_fails: np.ndarray) -> np.ndarray:
-    """What a cadre records as failing, given what truly fails."""
+    """Return what a cadre records as failing, given what truly fails."""
     u = rng.random(len(truly_fails))
     return np.where(truly_fails, u >= MISS, u < FALSE_ALARM)
 
 
-def build_visits(rng, hh: pd.DataFrame, members: pd.DataFrame, truth: dict, settings) -> pd.DataFrame:
+def build_visits(
+    rng, hh: pd.DataFrame, members: pd.DataFrame, truth: dict, settings
+) -> pd.DataFrame:
     """Door-to-door visits of a simple random sample of registered households.
 
     The share visited is ``settings.synth.visit_share``; observations come from
     the true layer with the imperfections of :func:`_observe`.
     """
     reg = (hh["status"] != "一般农户").to_numpy()
-    k = int(round(reg.sum() * settings.synth.visit_share))
+    k = round(reg.sum() * settings.synth.visit_share)
     visited = pick_exact(rng, reg.astype(float), k)
     th = truth["households"][visited].reset_index(drop=True)
     n = len(th)
@@ -185,8 +227,10 @@ def build_visits(rng, hh: pd.DataFrame, members: pd.DataFrame, truth: dict, sett
     age = members["_age"].to_numpy()
     lo, hi = settings.education.compulsory_age_min, settings.education.compulsory_age_max
     dropout = (age >= lo) & (age <= hi) & tm["school_status"].eq("非在校生").to_numpy()
-    uninsured = tm["medical_insurance"].eq("未参保").to_numpy() & tm["insurance_exemption"].isna(
-    ).to_numpy()
+    uninsured = (
+        tm["medical_insurance"].eq("未参保").to_numpy()
+        & tm["insurance_exemption"].isna().to_numpy()
+    )
     pos = pd.Index(ids).get_indexer(tm["household_id"])
     seen = pos >= 0
     detect_d = dropout & seen & (rng.random(len(tm)) >= MISS)
@@ -197,30 +241,40 @@ def build_visits(rng, hh: pd.DataFrame, members: pd.DataFrame, truth: dict, sett
     grade = th["house_grade"].astype(object).to_numpy()
     relocated = th["relocated"].to_numpy(dtype=bool)
     moved_in = th["relocation_moved_in"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    unsafe = (np.isin(grade, ["C", "D"]) & ~th["house_renovated"].to_numpy(dtype=bool)
-              & ~(relocated & moved_in))
+    unsafe = (
+        np.isin(grade, ["C", "D"])
+        & ~th["house_renovated"].to_numpy(dtype=bool)
+        & ~(relocated & moved_in)
+    )
     start = np.datetime64(settings.deadlines.campaign_start, "D") - np.timedelta64(10, "D")
     span = (np.datetime64(settings.audit.reference_date, "D") - start).astype(int) + 1
     visitor = hh.set_index("household_id").loc[ids, "helper_cadre"].to_numpy()
-    return pd.DataFrame({
-        "household_id": ids,
-        "visit_date": (start + rng.integers(0, span, n).astype("timedelta64[D]")).astype(
-            "datetime64[us]"),
-        "visitor": visitor,
-        "net_income_per_capita": np.round(
-            th["net_income_per_capita"].to_numpy() * np.exp(rng.normal(0, 0.06, n)), 2),
-        "food_secure": ~_observe(rng, ~th["food_secure"].to_numpy(dtype=bool)),
-        "clothing_ok": ~_observe(rng, ~th["clothing_ok"].to_numpy(dtype=bool)),
-        "dropouts": dropouts,
-        "uninsured": unins,
-        "house_safe": ~_observe(rng, unsafe),
-        "moved_in": pd.array(np.where(relocated, ~_observe(rng, relocated & ~moved_in), None),
-                             dtype="boolean"),
-        "water_piped": th["water_piped"].to_numpy(dtype=bool),
-        "water_litres": np.round(th["water_litres"].to_numpy() * np.exp(rng.normal(0, 0.08, n)), 1),
-        "water_quality_ok": th["water_quality_ok"].to_numpy(dtype=bool),
-        "water_trip_minutes": th["water_trip_minutes"].to_numpy(),
-        "water_shortage_days": th["water_shortage_days"].to_numpy(),
-        "approves": th["approves"].to_numpy(dtype=bool),
-        "note": None,
-    }).sort_values(["household_id", "visit_date"], ignore_index=True)
+    return pd.DataFrame(
+        {
+            "household_id": ids,
+            "visit_date": (start + rng.integers(0, span, n).astype("timedelta64[D]")).astype(
+                "datetime64[us]"
+            ),
+            "visitor": visitor,
+            "net_income_per_capita": np.round(
+                th["net_income_per_capita"].to_numpy() * np.exp(rng.normal(0, 0.06, n)), 2
+            ),
+            "food_secure": ~_observe(rng, ~th["food_secure"].to_numpy(dtype=bool)),
+            "clothing_ok": ~_observe(rng, ~th["clothing_ok"].to_numpy(dtype=bool)),
+            "dropouts": dropouts,
+            "uninsured": unins,
+            "house_safe": ~_observe(rng, unsafe),
+            "moved_in": pd.array(
+                np.where(relocated, ~_observe(rng, relocated & ~moved_in), None), dtype="boolean"
+            ),
+            "water_piped": th["water_piped"].to_numpy(dtype=bool),
+            "water_litres": np.round(
+                th["water_litres"].to_numpy() * np.exp(rng.normal(0, 0.08, n)), 1
+            ),
+            "water_quality_ok": th["water_quality_ok"].to_numpy(dtype=bool),
+            "water_trip_minutes": th["water_trip_minutes"].to_numpy(),
+            "water_shortage_days": th["water_shortage_days"].to_numpy(),
+            "approves": th["approves"].to_numpy(dtype=bool),
+            "note": None,
+        }
+    ).sort_values(["household_id", "visit_date"], ignore_index=True)
