@@ -31,7 +31,7 @@ import pandas as pd
 from audit.codes import ENUMS
 from audit.errors import SchemaError
 
-__all__ = ["KIND_LABELS", "TABLES", "Column", "Table", "conform", "empty_frame"]
+__all__ = ["ENUMS", "KIND_LABELS", "TABLES", "Column", "Table", "conform", "empty_frame"]
 
 SCHEMA_VERSION = 1
 

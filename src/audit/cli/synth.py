@@ -1,61 +1,15 @@
-"""The ``audit`` command line.
-
-Every command prints Chinese messages for users; an :class:`~audit.errors.AuditError`
-is shown in Chinese and English with its place (file, sheet, row, column) and
-ends the command with the error's exit status (2 for unusable input), never with
-a traceback.
-"""
+"""Commands ``audit synth`` (synthetic data) and ``audit demo`` (the whole audit on it)."""
 
 from __future__ import annotations
 
-import functools
-import sys
 import time
 from pathlib import Path
 
 import click
 
-from audit.errors import AuditError
+from audit.cli.main import friendly, load_settings_option, main, settings_option
 
-__all__ = ["main"]
-
-
-def _friendly(func):
-    """Turn AuditError into a clear message and exit status."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except AuditError as exc:
-            click.echo(f"错误 / error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("已中断 / interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper
-
-
-def _settings(path):
-    from audit.settings import load_settings
-
-    return load_settings(path)
-
-
-settings_option = click.option(
-    "--settings",
-    "settings_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="设置文件（TOML），缺省为内置默认值 / settings file (TOML)",
-)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="gangu-audit")
-def main():
-    """普查准备度审计工作簿 / census-readiness audit workbook."""
+__all__ = ["demo", "synth"]
 
 
 @main.command()
@@ -79,7 +33,7 @@ def main():
     help="合成县的个数 / number of synthetic counties",
 )
 @settings_option
-@_friendly
+@friendly
 def synth(out, seed, scale, counties, settings_path):
     """生成合成县数据 / build the synthetic county."""
     from audit import synth as synthmod
@@ -88,7 +42,7 @@ def synth(out, seed, scale, counties, settings_path):
     seed = synthmod.DEFAULT_SEED if seed is None else seed
     t0 = time.perf_counter()
     ds = synthmod.generate(
-        seed=seed, scale=scale, counties=counties, settings=_settings(settings_path)
+        seed=seed, scale=scale, counties=counties, settings=load_settings_option(settings_path)
     )
     path = ds.save(out)
     click.echo(format_summary(ds))
@@ -110,7 +64,7 @@ def synth(out, seed, scale, counties, settings_path):
     "--workers", type=click.IntRange(min=1), default=None, help="并行进程数 / worker processes"
 )
 @settings_option
-@_friendly
+@friendly
 def demo(out, seed, workers, settings_path):
     """在合成的甘谷县上运行完整审计 / run the whole audit on the synthetic county."""
     from audit import synth as synthmod
@@ -120,7 +74,7 @@ def demo(out, seed, workers, settings_path):
     out = Path(out)
     t0 = time.perf_counter()
     click.echo("正在生成合成县数据… / building the synthetic county…")
-    ds = synthmod.generate(seed=seed, settings=_settings(settings_path))
+    ds = synthmod.generate(seed=seed, settings=load_settings_option(settings_path))
     data_dir = ds.save(out / "data")
     click.echo(format_summary(ds))
     click.echo(f"\n数据集 / dataset: {data_dir}  （用时 {time.perf_counter() - t0:.1f} 秒）")

@@ -1,0 +1,12 @@
+"""The ``audit`` command line: one module per command (or pair of commands).
+
+Every command prints Chinese messages for users; an :class:`~audit.errors.AuditError`
+is shown in Chinese and English with its place and ends the command with the
+error's exit status (2 for unusable input), never with a traceback. To add a
+command, write ``audit/cli/<name>.py`` registering on :data:`main` and import it here.
+"""
+
+from audit.cli import synth  # noqa: F401  (registers synth, demo)
+from audit.cli.main import main
+
+__all__ = ["main"]
