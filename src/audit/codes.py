@@ -8,11 +8,17 @@ reads and types; synonyms seen in exports map to these labels at ingestion.
 
 from __future__ import annotations
 
-__all__ = ["ENUMS", "OWNER_UNITS", "REGISTERED", "SYNONYMS"]
+__all__ = ["ENUMS", "IN_SCHOOL", "OWNER_UNITS", "REGISTERED", "SYNONYMS"]
 
 #: Household status in the registry: registered (未脱贫, 已脱贫) or not (一般农户).
 HOUSEHOLD_STATUS = ("未脱贫", "已脱贫", "一般农户")
 REGISTERED = ("未脱贫", "已脱贫")
+#: School statuses of a member currently in school (pre-school included).
+IN_SCHOOL = (
+    "学前教育", "小学", "七年级", "八年级", "九年级", "普通高中一年级", "普通高中二年级",
+    "普通高中三年级", "中职一年级", "中职二年级", "中职三年级", "高职高专一年级",
+    "高职高专二年级", "高职高专三年级", "本科及以上",
+)  # fmt: skip
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "household_status": HOUSEHOLD_STATUS,
@@ -134,12 +140,24 @@ SYNONYMS: dict[str, dict[str, str]] = {
     "relation": {"本人或户主": "户主", "本人": "户主"},
     "health": {"患有大病": "大病"},
     "education": {"大专及以上": "大专"},
-    "school_status": {"硕士生及以上": "本科及以上", "硕士研究生及以上": "本科及以上"},
+    "school_status": {
+        "硕士生及以上": "本科及以上",
+        "硕士研究生及以上": "本科及以上",
+        "高中一年级": "普通高中一年级",
+        "高中二年级": "普通高中二年级",
+        "高中三年级": "普通高中三年级",
+        "高职一年级": "高职高专一年级",
+        "高职二年级": "高职高专二年级",
+        "高职三年级": "高职高专三年级",
+    },
     "medical_insurance": {
         "新农合": "城乡居民基本医疗保险",
         "城乡居民医保": "城乡居民基本医疗保险",
         "职工医保": "职工基本医疗保险",
+        "新型农村合作医疗": "城乡居民基本医疗保险",
+        "城镇职工基本医疗保险": "职工基本医疗保险",
     },
+    "house_grade": {"危房C类": "C", "危房D类": "D"},
     "sex": {"1": "男", "2": "女"},
 }
 

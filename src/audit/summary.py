@@ -11,6 +11,7 @@ import pandas as pd
 
 from audit.codes import REGISTERED
 from audit.dataset import Dataset
+from audit.textfmt import ljust, rjust
 
 __all__ = ["county_summary", "format_summary"]
 
@@ -86,6 +87,5 @@ def format_summary(ds: Dataset) -> str:
     lines = [head, "─" * 36]
     for item, value, unit in table.itertuples(index=False):
         shown = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
-        pad = 24 - sum(2 if ord(ch) > 127 else 1 for ch in item)
-        lines.append(f"{item}{' ' * max(pad, 1)}{shown:>10} {unit}")
+        lines.append(ljust(item, 30) + rjust(shown, 10) + " " + unit)
     return "\n".join(lines)

@@ -55,7 +55,10 @@ def build_villages(rng, ref_villages: pd.DataFrame, scenario) -> pd.DataFrame:
         clinic=True,
         village_doctor=~(few & (np.arange(n) % 2 == 1)),
         water_points_to_fix=points,
-        pipe_km_to_fix=_spread_tenths(rng, scenario.pipe_km, 12, n, w_rural),
+        # Pipes to repair belong to villages whose supply points are being rebuilt.
+        pipe_km_to_fix=_spread_tenths(
+            rng, scenario.pipe_km, min(12, scenario.water_point_villages), n, points > 0
+        ),
         road_km_to_harden=_spread_tenths(rng, scenario.road_km, 120, n, w_rural),
         road_km_disrepair=_spread_tenths(rng, scenario.road_km_disrepair, 20, n, w_rural),
         collective_income=np.where(rng.random(n) < 0.05, 0.0, rng.lognormal(1.2, 0.8, n).round(2)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from audit.codes import IN_SCHOOL
 from audit.synth.draw import choice_rows
 from audit.synth.names import given_names, surnames
 
@@ -20,8 +21,8 @@ def _member_flags(members: pd.DataFrame, n_households: int, hidx: np.ndarray) ->
     health = members["health"].to_numpy(dtype=str)
     ill = np.char.find(health, "病") >= 0
     disabled = np.char.find(health, "残疾") >= 0
-    school = members["school_status"].astype("str").to_numpy(dtype=str)
-    student = ~np.isin(school, ["非在校生", "nan", "学前教育"])
+    # Students for 因学: in school beyond pre-school.
+    student = members["school_status"].isin(IN_SCHOOL[1:]).to_numpy()
     able = members["labour_capacity"].isin(["普通劳动力", "技能劳动力"]).to_numpy()
     worker = members["months_away"].to_numpy() > 0
 
@@ -67,7 +68,7 @@ def _income(rng, hh, flags, settings):
     business = business_net + expense
     net_pc = np.round(net / size, 2)
     prev = np.round(net_pc * rng.uniform(0.85, 1.12, n), 2)
-    drop = rng.random(n) < 0.03
+    drop = rng.random(n) < 0.01
     prev = np.where(drop, np.round(net_pc / rng.uniform(0.45, 0.68, n), 2), prev)
     return {
         "income_wage": wage,
@@ -81,8 +82,8 @@ def _income(rng, hh, flags, settings):
     }
 
 
-def _support(rng, hh, flags, net_pc, settings):
-    """Poverty attribute, main cause and monitoring type."""
+def _support(rng, hh, flags, at_risk):
+    """Poverty attribute, main cause and monitoring type (most at-risk households monitored)."""
     n = len(hh)
     status = hh["status"].to_numpy(dtype=str)
     reg = status != "一般农户"
@@ -115,9 +116,7 @@ def _support(rng, hh, flags, net_pc, settings):
     )
     cause = np.where(reg, causes[choice_rows(rng, w)], None)
 
-    monitor_line = settings.income.poverty_line * settings.income.monitoring_multiple
-    low = net_pc < monitor_line
-    monitored = low & (rng.random(n) < 0.9)
+    monitored = at_risk & (rng.random(n) < 0.9)
     monitoring = np.where(
         monitored,
         np.where(
@@ -186,14 +185,20 @@ def add_livelihood(
     hidx = pd.Index(hh["household_id"]).get_indexer(members["household_id"])
     flags = _member_flags(members, len(hh), hidx)
     income = _income(rng, hh, flags, settings)
-    attribute, cause, monitoring, tekun, dibao = _support(
-        rng, hh, flags, income["net_income_per_capita"], settings
+    essential = np.where(flags["ill"], rng.uniform(1500, 16000, len(hh)), 0.0)
+    essential = essential + flags["students"].to_numpy() * rng.uniform(600, 2500, len(hh))
+    # Return-to-poverty risk as the monitoring mechanism defines it (RISK-01..03).
+    inc = settings.income
+    pc, prev = income["net_income_per_capita"], income["prev_net_income_per_capita"]
+    at_risk = (
+        (pc < inc.poverty_line * inc.monitoring_multiple)
+        | (essential > income["net_income"])
+        | ((prev - pc) / prev > inc.income_drop)
     )
+    attribute, cause, monitoring, tekun, dibao = _support(rng, hh, flags, at_risk)
     poor_village = villages.set_index("village_code").loc[hh["village_code"], "poor_village"]
     housing = _housing_water(rng, hh, poor_village.to_numpy(dtype=bool))
 
-    essential = np.where(flags["ill"], rng.uniform(1500, 16000, len(hh)), 0.0)
-    essential = essential + flags["students"].to_numpy() * rng.uniform(600, 2500, len(hh))
     hh = hh.assign(
         poverty_attribute=attribute,
         monitoring_type=monitoring,
