@@ -26,10 +26,11 @@ demo: setup
 test: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow" -x -q
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest -m "not slow" -x -q
 
 bench: setup
 	$(BIN)/python benchmarks/bench_synth.py

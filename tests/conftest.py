@@ -26,3 +26,14 @@ def small():
 def small_dir(small, tmp_path_factory):
     """The small Dataset saved to a folder."""
     return small.save(tmp_path_factory.mktemp("data") / "small")
+
+
+@pytest.fixture(scope="session")
+def fixture_run(tmp_path_factory):
+    """The audit run over the shipped example Dataset (both townships, two workers)."""
+    from audit.runner import run_audit
+    from audit.runner.parameters import FIXTURE_DIR
+
+    return run_audit(
+        FIXTURE_DIR, tmp_path_factory.mktemp("runs") / "full", workers=2, progress=False
+    )

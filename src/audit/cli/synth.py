@@ -67,14 +67,19 @@ def synth(out, seed, scale, counties, settings_path):
 @friendly
 def demo(out, seed, workers, settings_path):
     """在合成的甘谷县上运行完整审计 / run the whole audit on the synthetic county."""
-    from audit import synth as synthmod
-    from audit.summary import format_summary
+    from audit.cli.run import report_summary
+    from audit.demo import run_demo
 
-    seed = synthmod.DEFAULT_SEED if seed is None else seed
-    out = Path(out)
-    t0 = time.perf_counter()
-    click.echo("正在生成合成县数据… / building the synthetic county…")
-    ds = synthmod.generate(seed=seed, settings=load_settings_option(settings_path))
-    data_dir = ds.save(out / "data")
-    click.echo(format_summary(ds))
-    click.echo(f"\n数据集 / dataset: {data_dir}  （用时 {time.perf_counter() - t0:.1f} 秒）")
+    result = run_demo(
+        Path(out),
+        seed=seed,
+        workers=workers,
+        settings=load_settings_option(settings_path),
+        echo=click.echo,
+    )
+    report_summary(result)
+    click.echo(
+        f"\n请打开全县报告 / open the county report:\n{result.path / 'county' / 'report.html'}"
+    )
+    if result.failed:
+        raise SystemExit(1)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from audit.synth.draw import pick_exact
 
-__all__ = ["DISCREPANCY_RATES", "build_truth", "build_visits"]
+__all__ = ["DISCREPANCY_RATES", "build_truth", "build_visits", "observe"]
 
 DISCREPANCY_RATES = {
     "hidden_dropout": 0.004,  # per child 6–15 of a registered household
@@ -219,12 +219,21 @@ def build_visits(
     reg = (hh["status"] != "一般农户").to_numpy()
     k = round(reg.sum() * settings.synth.visit_share)
     visited = pick_exact(rng, reg.astype(float), k)
+    return observe(rng, hh, members["_age"].to_numpy(), truth, settings, visited)
+
+
+def observe(rng, hh: pd.DataFrame, age: np.ndarray, truth: dict, settings, visited) -> pd.DataFrame:
+    """Record what cadres see at the doors of the ``visited`` households (mask over ``hh``).
+
+    Observations come from the true layer, imperfectly (:func:`_observe`);
+    ``age`` holds the members' ages on the reference date, aligned with
+    ``truth["members"]``.
+    """
     th = truth["households"][visited].reset_index(drop=True)
     n = len(th)
     ids = th["household_id"]
 
     tm = truth["members"]
-    age = members["_age"].to_numpy()
     lo, hi = settings.education.compulsory_age_min, settings.education.compulsory_age_max
     dropout = (age >= lo) & (age <= hi) & tm["school_status"].eq("非在校生").to_numpy()
     uninsured = (

@@ -1,0 +1,66 @@
+"""Command ``audit run``: the parameterized notebooks → reports, Excel work lists, manifest."""
+
+from __future__ import annotations
+
+import click
+
+from audit.cli.main import friendly, main
+
+__all__ = ["run"]
+
+
+@main.command()
+@click.argument("data", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="本次运行的输出文件夹 / the run folder",
+)
+@click.option(
+    "--township",
+    "townships",
+    multiple=True,
+    help="只运行这些乡镇（代码或名称，可重复）/ township code or name, repeatable",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="并行进程数（缺省为CPU核数）/ worker processes",
+)
+@click.option("--scheduler", default=None, help="Dask 调度器地址 / Dask scheduler address")
+@click.option("--seed", type=int, default=None, help="随机种子 / random seed")
+@click.option("--as-of", "as_of", default=None, help="报告日期 YYYY-MM-DD / report date")
+@friendly
+def run(data, out, townships, workers, scheduler, seed, as_of):
+    """运行各乡镇和全县报告 / run the township and county reports."""
+    from audit.runner import run_audit
+
+    result = run_audit(
+        data,
+        out,
+        townships=list(townships) or None,
+        workers=workers,
+        scheduler=scheduler,
+        seed=seed,
+        as_of=as_of,
+    )
+    report_summary(result)
+    if result.failed:
+        raise SystemExit(1)
+
+
+def report_summary(result) -> None:
+    """Print where the reports are and which failed."""
+    m = result.manifest
+    click.echo(f"全县报告 / county report: {result.path / 'county' / 'report.html'}")
+    ok = [k for k, v in m["reports"].items() if v["status"] == "ok"]
+    click.echo(f"完成 {len(ok)} 份报告，用时 {m['timings']['total']:.0f} 秒。")
+    for name in result.failed:
+        err = m["reports"][name]["error"]
+        click.echo(
+            f"失败 / failed: {name}: {err.get('ename') or err.get('type')}: "
+            f"{err.get('evalue') or err.get('message', '')[:200]}",
+            err=True,
+        )
