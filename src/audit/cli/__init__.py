@@ -6,7 +6,13 @@ error's exit status (2 for unusable input), never with a traceback. To add a
 command, write ``audit/cli/<name>.py`` registering on :data:`main` and import it here.
 """
 
-from audit.cli import check, run, sample, synth  # noqa: F401  (register their commands)
+from audit.cli import (  # noqa: F401  (register their commands)
+    check,
+    ingest,
+    run,
+    sample,
+    synth,
+)
 from audit.cli.main import main
 
 __all__ = ["main"]
