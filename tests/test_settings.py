@@ -57,3 +57,15 @@ def test_broken_toml_and_missing_file(tmp_path):
         load_settings(f)
     with pytest.raises(SettingsError, match="not found"):
         load_settings(tmp_path / "none.toml")
+
+
+def test_recorded_settings_of_a_newer_version_are_read_without_unknown_keys():
+    from audit.settings import settings_from_record
+
+    recorded = load_settings(income={"poverty_line": 4100.0}).to_dict()
+    recorded["future_section"] = {"x": 1}
+    recorded["water"]["future_key"] = 3
+    s = settings_from_record(recorded)
+    assert s.income.poverty_line == 4100.0
+    assert s.deadlines.final == dt.date(2024, 6, 30)
+    assert settings_from_record(None).income.poverty_line == 4000.0

@@ -1,8 +1,9 @@
 """Excel work lists for users: Chinese headers, frozen header row, widths, overdue deadlines.
 
 One writer serves every workbook the workbook hands out (findings, 问题清单,
-一户一策, rule statistics). Files are written to a temporary name and renamed
-into place, so a failed write never leaves a half-written workbook.
+一户一策, rule statistics). It uses XlsxWriter, which writes large sheets
+several times faster than openpyxl. Files are written to a temporary name and
+renamed into place, so a failed write never leaves a half-written workbook.
 """
 
 from __future__ import annotations
@@ -12,17 +13,16 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from audit.textfmt import display_width
 
 __all__ = ["write_workbook"]
 
-HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-OVERDUE_FILL = PatternFill("solid", fgColor="F4B6B6")
+HEADER_COLOUR = "#DDE4EE"
+OVERDUE_COLOUR = "#F4B6B6"
 
 
 def _width(values: pd.Series, header: str) -> float:
@@ -31,16 +31,18 @@ def _width(values: pd.Series, header: str) -> float:
     return min(max(chars + 2, 8), 60)
 
 
-def _cell(value):
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+def _column(values: pd.Series) -> list:
+    """Python values for one column: None for missing, dates as datetime, numbers as numbers."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
+    if pd.api.types.is_bool_dtype(values):
+        return [None if pd.isna(v) else bool(v) for v in values]
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_float_dtype(values):
+        arr = values.astype("Float64")
+        return [
+            None if pd.isna(v) else (int(v) if float(v).is_integer() else float(v)) for v in arr
+        ]
+    return [None if pd.isna(v) else str(v) for v in values.astype(object)]
 
 
 def write_workbook(
@@ -74,40 +76,43 @@ def write_workbook(
     """
     path = Path(path)
     headers = headers or {}
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, frame in sheets.items():
-        ws = wb.create_sheet(title=name[:31])
-        cols = list(frame.columns)
-        ws.append([headers.get(c, c) for c in cols])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-        for row in frame.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
-        ws.freeze_panes = "A2"
-        for j, col in enumerate(cols, start=1):
-            letter = get_column_letter(j)
-            ws.column_dimensions[letter].width = _width(frame[col], headers.get(col, col))
-            if pd.api.types.is_datetime64_any_dtype(frame[col]):
-                for cell in ws[letter][1:]:
-                    cell.number_format = "yyyy-mm-dd"
-        if deadline_column in cols and as_of is not None and len(frame):
-            due = pd.to_datetime(frame[deadline_column])
-            overdue = (due < pd.Timestamp(as_of)).to_numpy()
-            if done_column in cols:
-                overdue &= ~frame[done_column].astype("boolean").fillna(False).to_numpy()
-            letter = get_column_letter(cols.index(deadline_column) + 1)
-            for i in overdue.nonzero()[0]:
-                ws[f"{letter}{i + 2}"].fill = OVERDUE_FILL
-        if len(frame):
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        wb = xlsxwriter.Workbook(tmp, {"nan_inf_to_errors": True})
+        head = wb.add_format(
+            {
+                "bold": True,
+                "bg_color": HEADER_COLOUR,
+                "text_wrap": True,
+                "valign": "vcenter",
+                "border": 1,
+            }
+        )
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        overdue_fmt = wb.add_format({"num_format": "yyyy-mm-dd", "bg_color": OVERDUE_COLOUR})
+        for name, frame in sheets.items():
+            ws = wb.add_worksheet(name[:31])
+            cols = list(frame.columns)
+            for j, col in enumerate(cols):
+                label = headers.get(col, col)
+                ws.write_string(0, j, str(label), head)
+                is_date = pd.api.types.is_datetime64_any_dtype(frame[col])
+                ws.set_column(j, j, _width(frame[col], label), date_fmt if is_date else None)
+                ws.write_column(1, j, _column(frame[col]), date_fmt if is_date else None)
+            ws.freeze_panes(1, 0)
+            if len(frame):
+                ws.autofilter(0, 0, len(frame), len(cols) - 1)
+            if deadline_column in cols and as_of is not None and len(frame):
+                due = pd.to_datetime(frame[deadline_column])
+                overdue = (due < pd.Timestamp(as_of)).to_numpy()
+                if done_column in cols:
+                    overdue &= ~frame[done_column].astype("boolean").fillna(False).to_numpy()
+                j = cols.index(deadline_column)
+                for i in np.flatnonzero(overdue):
+                    ws.write_datetime(int(i) + 1, j, due.iloc[i].to_pydatetime(), overdue_fmt)
+        wb.close()
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

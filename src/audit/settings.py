@@ -19,7 +19,7 @@ from typing import Any
 
 from audit.errors import SettingsError
 
-__all__ = ["DEFAULT_SETTINGS_FILE", "Settings", "load_settings"]
+__all__ = ["DEFAULT_SETTINGS_FILE", "Settings", "load_settings", "settings_from_record"]
 
 DEFAULT_SETTINGS_FILE = Path(__file__).with_name("settings.toml")
 
@@ -39,6 +39,11 @@ class Settings:
             return _Section(section, self.data[section])
         except KeyError:
             raise AttributeError(section) from None
+
+    def __reduce__(self):
+        # Pickle through the constructor (for Dask workers): ``__getattr__`` would recurse
+        # on an instance that has no ``data`` yet.
+        return (Settings, (self.data, self.source))
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return the settings as JSON-ready nested dicts (dates as ISO strings)."""
@@ -195,3 +200,20 @@ def load_settings(path: str | Path | None = None, **overrides: dict[str, Any]) -
         _merge(data, overrides, "overrides")
     _check(data, source)
     return Settings(data, source)
+
+
+def settings_from_record(recorded: dict | None) -> Settings:
+    """Rebuild the settings a Dataset or run recorded (``dataset.json``, ``manifest.json``).
+
+    Keys this version does not know (recorded by a newer version) are left out;
+    every known key takes its recorded value, validated as in :func:`load_settings`.
+    """
+    if not recorded:
+        return load_settings()
+    known = _read(DEFAULT_SETTINGS_FILE)
+    kept = {
+        section: {k: v for k, v in values.items() if k in known[section]}
+        for section, values in recorded.items()
+        if section in known and isinstance(values, dict)
+    }
+    return load_settings(**kept)

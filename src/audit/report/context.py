@@ -10,6 +10,7 @@ can only ever show its own households.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +20,8 @@ import pandas as pd
 from audit.dataset import Dataset, load_dataset
 from audit.runner.artifacts import Artifacts, compute_artifacts, load_artifacts
 from audit.runner.parameters import ParameterError, check_parameters
-from audit.settings import Settings, load_settings
+from audit.schema import TABLES, conform
+from audit.settings import Settings, settings_from_record
 
 __all__ = ["ReportContext", "header_fields", "open_report"]
 
@@ -145,7 +147,7 @@ def open_report(township_code="", data_dir="", out_dir="", run_id="", seed=0, as
     ReportContext
     """
     p = check_parameters(township_code, data_dir, out_dir, run_id, seed, as_of)
-    county = load_dataset(p.data_dir)
+    county = _load(p.data_dir, p.township_code)
     if p.township_code and p.township_code not in set(county.townships["township_code"]):
         raise ParameterError(
             f"数据集中没有乡镇代码「{p.township_code}」",
@@ -160,12 +162,44 @@ def open_report(township_code="", data_dir="", out_dir="", run_id="", seed=0, as
     return ReportContext(county, artifacts, settings, p.township_code, p.run_id, p.seed, as_of)
 
 
+def _load(path: Path, township_code: str) -> Dataset:
+    """Load the county; for a township report, only that township's households and members.
+
+    The county-wide tables (townships, villages, projects, problems, polygons) are
+    read whole; households, members and visits of other townships are never read
+    (a township's report cannot show them, and loading is several times faster).
+    """
+    if not township_code or not (path / "households.parquet").is_file():
+        return load_dataset(path)
+    full = {
+        name: pd.read_parquet(path / f"{name}.parquet")
+        for name in TABLES
+        if name not in ("households", "members", "visits")
+    }
+    hh = pd.read_parquet(
+        path / "households.parquet", filters=[("township_code", "==", township_code)]
+    )
+    ids = hh["household_id"].astype(str).tolist()
+    inside = [("household_id", "in", ids)] if ids else None
+    members = pd.read_parquet(path / "members.parquet", filters=inside)
+    visits = pd.read_parquet(path / "visits.parquet", filters=inside)
+    if not ids:
+        members, visits = members.iloc[:0], visits.iloc[:0]
+    frames = {**full, "households": hh, "members": members, "visits": visits}
+    frames = {name: conform(frames[name], name) for name in TABLES}
+    geo_file = path / "villages.gpkg"
+    geometry = None
+    if geo_file.exists():
+        import geopandas as gpd
+
+        geometry = gpd.read_file(geo_file, layer="villages")
+    meta = json.loads((path / "dataset.json").read_text(encoding="utf-8"))
+    return Dataset(**frames, geometry=geometry, meta=meta)
+
+
 def _settings(dataset: Dataset) -> Settings:
     """The settings the Dataset was built with (recorded in dataset.json), else the defaults."""
-    recorded = dataset.meta.get("settings")
-    if not recorded:
-        return load_settings()
-    return load_settings(**recorded)
+    return settings_from_record(dataset.meta.get("settings"))
 
 
 def fixture_path() -> Path:

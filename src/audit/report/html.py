@@ -12,10 +12,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
-
 __all__ = ["REMOVE_TAGS", "export_html"]
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -24,13 +20,11 @@ CSS = Path(__file__).with_name("report.css")
 REMOVE_TAGS = {"parameters", "injected-parameters", "setup", "remove-cell"}
 
 
-class DropStreams(Preprocessor):
+def _drop_streams(nb) -> None:
     """Remove stdout/stderr streams (warnings, logs) from code cell outputs."""
-
-    def preprocess_cell(self, cell, resources, index):
+    for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"]
-        return cell, resources
 
 
 def export_html(notebook: str | Path, html_path: str | Path, header: dict) -> Path:
@@ -49,7 +43,12 @@ def export_html(notebook: str | Path, html_path: str | Path, header: dict) -> Pa
     -------
     Path
     """
+    import nbformat  # imported here: nbformat's validator takes seconds to import
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     nb = nbformat.read(str(notebook), as_version=4)
+    _drop_streams(nb)
     exporter = HTMLExporter(template_name="audit", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
@@ -58,7 +57,6 @@ def export_html(notebook: str | Path, html_path: str | Path, header: dict) -> Pa
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), enabled=True
     )
-    exporter.register_preprocessor(DropStreams(enabled=True), enabled=True)
     resources = {"audit": {**header, "css": CSS.read_text(encoding="utf-8")}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path = Path(html_path)

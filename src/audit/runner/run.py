@@ -118,7 +118,8 @@ def _county_tasks(data_dir, tmp, run_id, seed, as_of, header) -> list[dict]:
     return out
 
 
-def _execute(tasks: list[dict], workers: int, scheduler: str | None, progress: bool) -> list[dict]:
+def _execute(tasks: list[dict], workers: int, scheduler, progress: bool, meanwhile=None):
+    """Run the tasks; call ``meanwhile()`` in this process while the workers are busy."""
     from tqdm import tqdm
 
     from audit.runner.execute import run_task
@@ -131,18 +132,24 @@ def _execute(tasks: list[dict], workers: int, scheduler: str | None, progress: b
 
         client = Client(scheduler) if isinstance(scheduler, str) else scheduler
         futures = client.map(run_task, tasks, pure=False)
+        if meanwhile:
+            meanwhile()
         for fut in dask_completed(futures):
             results.append(fut.result())
             bar.update()
         if isinstance(scheduler, str):
             client.close()
     elif workers <= 1:
+        if meanwhile:
+            meanwhile()
         for task in tasks:
             results.append(run_task(task))
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(run_task, t) for t in tasks]
+            if meanwhile:
+                meanwhile()
             for fut in as_completed(futures):
                 results.append(fut.result())
                 bar.update()
@@ -227,15 +234,18 @@ def run_audit(
         date = dt.date.fromisoformat(as_of) if as_of else settings.audit.reference_date
         headers = {c: header_fields(dataset, c, date, run_id, settings) for c in codes}
         tasks = _tasks(data_dir, tmp, run_id, seed, as_of, codes, names, headers)
+
+        def worklists():
+            t = time.perf_counter()
+            for code in codes:
+                folder = tmp / "townships" / _folder(code, names[code])
+                write_township_worklists(
+                    dataset.subset([code]), artifacts, code, folder, settings, date
+                )
+            timings["worklists"] = time.perf_counter() - t
+
         t = time.perf_counter()
-        for code in codes:
-            folder = tmp / "townships" / _folder(code, names[code])
-            write_township_worklists(
-                dataset.subset([code]), artifacts, code, folder, settings, date
-            )
-        timings["worklists"] = time.perf_counter() - t
-        t = time.perf_counter()
-        results = _execute(tasks, workers or os.cpu_count() or 1, scheduler, progress)
+        results = _execute(tasks, workers or os.cpu_count() or 1, scheduler, progress, worklists)
         timings["township_reports"] = time.perf_counter() - t
         (tmp / "township_status.json").write_text(
             json.dumps({r["name"]: r["status"] for r in results}, ensure_ascii=False),
