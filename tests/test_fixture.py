@@ -10,5 +10,5 @@ def test_committed_fixture_is_current():
     assert committed.fingerprint() == build_fixture().fingerprint(), (
         "data/fixtures/small is stale: rebuild it with "
         "`python -c 'from audit.synth.fixture import write_fixture; "
-        "write_fixture(\"data/fixtures/small\")'` and re-execute the notebooks"
+        'write_fixture("data/fixtures/small")\'` and re-execute the notebooks'
     )
