@@ -12,6 +12,7 @@ from audit.cli import (  # noqa: F401  (register their commands)
     run,
     sample,
     synth,
+    track,
 )
 from audit.cli.main import main
 

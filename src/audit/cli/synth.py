@@ -32,20 +32,31 @@ __all__ = ["demo", "synth"]
     default=1,
     help="合成县的个数 / number of synthetic counties",
 )
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=0),
+    default=0,
+    help="模拟整改周数：写入 history/ 与整改台账 ledger.sqlite / weeks of campaign history",
+)
 @settings_option
 @friendly
-def synth(out, seed, scale, counties, settings_path):
+def synth(out, seed, scale, counties, weeks, settings_path):
     """生成合成县数据 / build the synthetic county."""
     from audit import synth as synthmod
     from audit.summary import format_summary
 
     seed = synthmod.DEFAULT_SEED if seed is None else seed
     t0 = time.perf_counter()
-    ds = synthmod.generate(
-        seed=seed, scale=scale, counties=counties, settings=load_settings_option(settings_path)
-    )
+    settings = load_settings_option(settings_path)
+    ds = synthmod.generate(seed=seed, scale=scale, counties=counties, settings=settings)
     path = ds.save(out)
     click.echo(format_summary(ds))
+    if weeks:
+        from audit.synth.history import build_demo_history
+
+        got = build_demo_history(ds, path, weeks, seed, settings=settings)
+        click.echo(f"\n整改历史 / history: {got['history']}（{weeks} 周，{got['returns']} 份回执）")
+        click.echo(f"整改台账 / ledger: {got['ledger']}")
     click.echo(
         f"\n已生成数据集 / dataset written: {path}  （用时 {time.perf_counter() - t0:.1f} 秒）"
     )
