@@ -16,6 +16,7 @@ from audit.report.context import ReportContext, open_report
 from audit.report.county import department_tasks, funds, township_ranking
 from audit.report.headline import headline, indicator_table, metric_cards
 from audit.report.html import export_html
+from audit.report.progress import progress
 from audit.report.sections import (
     action_summary,
     data_quality,
@@ -44,6 +45,7 @@ __all__ = [
     "metric_cards",
     "open_report",
     "problem_list",
+    "progress",
     "project_progress",
     "sign_off",
     "top_villages",

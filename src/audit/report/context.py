@@ -31,6 +31,7 @@ class ReportContext:
     """What a report shows: the county's data and results, seen from one township or the county."""
 
     county: Dataset
+    data_dir: Path
     artifacts: Artifacts
     settings: Settings
     township_code: str
@@ -159,7 +160,9 @@ def open_report(township_code="", data_dir="", out_dir="", run_id="", seed=0, as
     if artifacts is None:
         artifacts = compute_artifacts(county, settings, p.seed)
     as_of = p.as_of or dt.date.fromisoformat(str(county.meta.get("reference_date")))
-    return ReportContext(county, artifacts, settings, p.township_code, p.run_id, p.seed, as_of)
+    return ReportContext(
+        county, p.data_dir, artifacts, settings, p.township_code, p.run_id, p.seed, as_of
+    )
 
 
 def _load(path: Path, township_code: str) -> Dataset:

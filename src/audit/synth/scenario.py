@@ -43,15 +43,19 @@ class Scenario:
         def s(n):
             return round(n * scale)
 
+        people, settled = s(self.no_hukou_people), s(self.settled_hukou_people)
+        # At small scales keep the figures consistent: 1–2 people per household.
+        households = min(max(s(self.no_hukou_households), -(-people // 2)), people)
+        settled_households = min(max(s(self.settled_hukou_households), -(-settled // 2)), settled)
         return replace(
             self,
             unsafe_houses=s(self.unsafe_houses),
             uninsured_people=s(self.uninsured_people),
             no_subsidy_people=s(self.no_subsidy_people),
-            no_hukou_people=s(self.no_hukou_people),
-            no_hukou_households=s(self.no_hukou_households),
-            settled_hukou_people=s(self.settled_hukou_people),
-            settled_hukou_households=s(self.settled_hukou_households),
+            no_hukou_people=people,
+            no_hukou_households=households,
+            settled_hukou_people=settled,
+            settled_hukou_households=settled_households,
         )
 
 
