@@ -38,6 +38,14 @@ class ReportContext:
     run_id: str
     seed: int
     as_of: dt.date
+    out_dir: Path | None = None
+
+    def failed_townships(self) -> list[str]:
+        """Townships whose report failed in this run (the runner records them)."""
+        status = self.out_dir / "township_status.json" if self.out_dir else None
+        if status is None or not status.exists():
+            return []
+        return [k for k, v in json.loads(status.read_text(encoding="utf-8")).items() if v != "ok"]
 
     @property
     def is_county(self) -> bool:
@@ -161,7 +169,15 @@ def open_report(township_code="", data_dir="", out_dir="", run_id="", seed=0, as
         artifacts = compute_artifacts(county, settings, p.seed)
     as_of = p.as_of or dt.date.fromisoformat(str(county.meta.get("reference_date")))
     return ReportContext(
-        county, p.data_dir, artifacts, settings, p.township_code, p.run_id, p.seed, as_of
+        county,
+        p.data_dir,
+        artifacts,
+        settings,
+        p.township_code,
+        p.run_id,
+        p.seed,
+        as_of,
+        p.out_dir,
     )
 
 

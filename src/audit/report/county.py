@@ -40,7 +40,15 @@ def township_ranking(ctx):
     table = pd.DataFrame(rows).sort_values(["_fail", "_code"], ascending=[False, True])
     table = table.drop(columns=["_code", "_fail"])
     table.insert(0, "序号", range(1, len(table) + 1))
-    return show(html_table(table, raw=("研判",), numeric=("建档立卡户", "不达标户")))
+    failed = ctx.failed_townships()
+    note = ""
+    if failed:
+        names = "、".join(str(towns["name"].get(c, c)) for c in failed)
+        note = (
+            f'<div class="verdict"><b>注意：</b>以下乡镇的报告本次生成失败，'
+            f"请查看运行清单（manifest.json）后重新运行：{names}。</div>"
+        )
+    return show(note, html_table(table, raw=("研判",), numeric=("建档立卡户", "不达标户")))
 
 
 def _pct(m: pd.DataFrame, metric: str) -> str:
