@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit.codes import IN_SCHOOL
+from audit.codes import ENUMS, IN_SCHOOL
 from audit.synth.draw import choice_rows
 from audit.synth.names import given_names, surnames
 
@@ -99,21 +99,7 @@ def _support(rng, hh, flags, at_risk):
     w[:, 0] = np.where(flags["ill"], 0.9, 0.0)
     w[:, 1] = np.where(flags["disabled"], 0.6, 0.0)
     w[:, 2] = np.where(flags["students"] > 0, 0.15, 0.0)
-    causes = np.array(
-        [
-            "因病",
-            "因残",
-            "因学",
-            "因灾",
-            "缺土地",
-            "缺水",
-            "缺技术",
-            "缺劳动力",
-            "缺资金",
-            "交通条件落后",
-            "自身发展动力不足",
-        ]
-    )
+    causes = np.array(ENUMS["main_cause"][: w.shape[1]])  # 因病 … 自身发展动力不足
     cause = np.where(reg, causes[choice_rows(rng, w)], None)
 
     monitored = at_risk & (rng.random(n) < 0.9)

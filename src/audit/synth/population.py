@@ -21,21 +21,6 @@ __all__ = ["build_households", "build_members"]
 
 SIZE_P_REGISTERED = np.array([0.08, 0.14, 0.17, 0.24, 0.20, 0.11, 0.05, 0.01])
 SIZE_P_OTHER = np.array([0.10, 0.19, 0.20, 0.22, 0.16, 0.08, 0.04, 0.01])
-CAUSES = np.array(
-    [
-        "因病",
-        "因残",
-        "因学",
-        "因灾",
-        "缺土地",
-        "缺水",
-        "缺技术",
-        "缺劳动力",
-        "缺资金",
-        "交通条件落后",
-        "自身发展动力不足",
-    ]
-)
 
 
 def _cat(values, labels) -> pd.Categorical:
