@@ -11,6 +11,9 @@ Layout of a Dataset folder::
 
 Saving writes into a temporary sibling folder and renames it into place, so a
 crash never leaves a half-written Dataset.
+
+Many counties are stored partitioned by county and township instead
+(:mod:`audit.partitions`); :func:`load_dataset` reads both layouts.
 """
 
 from __future__ import annotations
@@ -22,12 +25,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from audit.errors import InputError, SchemaError
 from audit.schema import SCHEMA_VERSION, TABLES, conform
+
+if TYPE_CHECKING:
+    from audit.scale.lazy import LazyDataset
 
 __all__ = ["Dataset", "load_dataset", "load_truth"]
 
@@ -213,20 +220,28 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
     return conform(frame, name, source=str(file))
 
 
-def load_dataset(path: str | Path, *, geometry: bool = True) -> Dataset:
+def load_dataset(
+    path: str | Path, *, geometry: bool = True, engine: str = "pandas"
+) -> Dataset | LazyDataset:
     """Load a Dataset folder, validating every table against the schema.
 
     Parameters
     ----------
     path : str or Path
-        The Dataset folder.
+        The Dataset folder: flat, partitioned by county and township, or a
+        county view of a partitioned one (see :mod:`audit.partitions`).
     geometry : bool
         Also load the village polygons (``villages.gpkg``) when present.
+    engine : {"pandas", "dask"}
+        ``"pandas"`` reads every table (all partitions) into memory;
+        ``"dask"`` opens a partitioned Dataset lazily
+        (:class:`audit.scale.LazyDataset`, tables as dask DataFrames).
 
     Returns
     -------
     Dataset
-        Without the true layer (see :func:`load_truth`).
+        Without the true layer (see :func:`load_truth`); a
+        :class:`audit.scale.LazyDataset` with ``engine="dask"``.
 
     Raises
     ------
@@ -238,6 +253,16 @@ def load_dataset(path: str | Path, *, geometry: bool = True) -> Dataset:
     """
     path = Path(path)
     meta = _read_meta(path)
+    if engine == "dask":
+        from audit.scale.lazy import open_lazy
+
+        return open_lazy(path)
+    if engine != "pandas":
+        raise ValueError(f"engine must be 'pandas' or 'dask', not {engine!r}")
+    if (meta.get("layout") or {}).get("kind"):
+        from audit.partitions import load_partitioned
+
+        return load_partitioned(path, geometry=geometry)
     frames = {name: _read_table(path, name) for name in TABLES}
     geo = None
     if geometry and (path / GEOMETRY_FILE).exists():
@@ -250,6 +275,10 @@ def load_dataset(path: str | Path, *, geometry: bool = True) -> Dataset:
 def load_truth(path: str | Path) -> dict[str, pd.DataFrame]:
     """Load the true layer of a synthetic Dataset (for tests and validation only)."""
     folder = Path(path) / TRUTH_DIR
+    from audit.partitions import is_partitioned, read_truth
+
+    if is_partitioned(path):
+        return read_truth(Path(path))
     if not folder.is_dir():
         raise InputError(
             "该数据集没有真实层（仅合成数据有）", "this dataset has no true layer", file=str(folder)

@@ -9,6 +9,7 @@ command, write ``audit/cli/<name>.py`` registering on :data:`main` and import it
 from audit.cli import (  # noqa: F401  (register their commands)
     check,
     ingest,
+    partition,
     run,
     sample,
     synth,

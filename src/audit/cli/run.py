@@ -54,7 +54,9 @@ def run(data, out, townships, workers, scheduler, seed, as_of):
 def report_summary(result) -> None:
     """Print where the reports are and which failed."""
     m = result.manifest
-    if (result.path / "county" / "report.html").exists():
+    if m.get("province"):
+        click.echo(f"全省汇总 / province summary: {result.path / 'province' / 'summary.html'}")
+    elif (result.path / "county" / "report.html").exists():
         click.echo(f"全县报告 / county report: {result.path / 'county' / 'report.html'}")
     ok = [k for k, v in m["reports"].items() if v["status"] == "ok"]
     click.echo(f"完成 {len(ok)} 份报告，用时 {m['timings']['total']:.0f} 秒。")

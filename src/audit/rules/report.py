@@ -14,7 +14,13 @@ from audit.rules.registry import RULES, SEVERITY_ZH, rule_order
 from audit.rules.status import household_status, quality_scores
 from audit.textfmt import ljust, rjust
 
-__all__ = ["county_rule_totals", "format_check_summary", "write_check_outputs"]
+__all__ = [
+    "county_rule_totals",
+    "format_check_summary",
+    "write_check_outputs",
+    "write_findings_workbook",
+    "write_statistics_workbook",
+]
 
 OUTCOME_ZH = {"fail": "不通过", "unknown": "待核实"}
 FINDING_HEADERS = {
@@ -97,14 +103,26 @@ def write_check_outputs(dataset, out: Path, settings) -> dict:
     totals = county_rule_totals(findings)
     stats = edit_statistics(findings, dataset.townships)
     quality = quality_scores(findings, dataset)
-    write_workbook(out / "findings.xlsx", {"问题明细": _readable(findings, dataset)},
-                   headers=FINDING_HEADERS)  # fmt: skip
-    write_workbook(
-        out / "规则统计.xlsx",
+    write_findings_workbook(out / "findings.xlsx", findings, dataset)
+    write_statistics_workbook(out / "规则统计.xlsx", totals, stats, quality)
+    return {"findings": out / "findings.parquet", "summary": format_check_summary(totals)}
+
+
+def write_findings_workbook(path: Path, findings: pd.DataFrame, dataset) -> Path:
+    """Write findings as the Chinese work list (ID numbers masked); names from ``dataset``.
+
+    ``dataset`` needs only ``townships`` and ``villages`` (for the place names).
+    """
+    return write_workbook(path, {"问题明细": _readable(findings, dataset)}, headers=FINDING_HEADERS)
+
+
+def write_statistics_workbook(path: Path, totals, stats, quality) -> Path:
+    """Write ``规则统计.xlsx``: totals per rule, per rule × township, data-quality ranking."""
+    return write_workbook(
+        path,
         {"全县按规则": totals, "按乡镇": stats, "数据质量排名": quality},
         headers={**STATS_HEADERS, "name": "名称", "villages": "涉及村数", "records": "档案户数",
                  "records_with_errors": "有错误的户数", "score": "数据质量得分(%)",
                  "rank": "排名", "quality_q1": "上年一季度", "quality_q2": "上年二季度",
                  "quality_q3": "上年三季度", "quality_q4": "上年四季度"},
     )  # fmt: skip
-    return {"findings": out / "findings.parquet", "summary": format_check_summary(totals)}

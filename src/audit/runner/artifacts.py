@@ -89,13 +89,17 @@ def draw_samples(dataset, settings, seed: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def compute_artifacts(dataset, settings, seed: int) -> Artifacts:
-    """Compute every county-wide result of a run from the data, settings and seed."""
+def compute_artifacts(dataset, settings, seed: int, findings=None) -> Artifacts:
+    """Compute every county-wide result of a run from the data, settings and seed.
+
+    ``findings`` may be given when already computed (the Dask engine's findings
+    of a county within a province, where ID-03 looks across counties).
+    """
     from audit import rules
     from audit.sampling import population_counts
     from audit.stats import exit_metrics
 
-    findings = rules.run(dataset, settings)
+    findings = rules.run(dataset, settings) if findings is None else findings
     sample = sample_outcomes(draw_samples(dataset, settings, seed), dataset, settings)
     county = population_counts(dataset)
     towns = population_counts(dataset, by="township_code")

@@ -175,7 +175,9 @@ def run_audit(
     Parameters
     ----------
     data_dir : str or Path
-        The Dataset folder.
+        The Dataset folder. A partitioned Dataset of several counties runs every
+        township of every county and a province summary
+        (:func:`audit.scale.province.run_province`).
     out : str or Path
         The run folder to create (replaced atomically if it exists).
     townships : list of str, optional
@@ -198,6 +200,12 @@ def run_audit(
     -------
     RunResult
     """
+    from audit.scale.province import is_province, run_province
+
+    if is_province(data_dir):  # several counties: every township of each, on Dask
+        return run_province(data_dir, out, townships=townships, workers=workers,
+                            scheduler=scheduler, seed=seed, as_of=as_of, run_id=run_id,
+                            progress=progress)  # fmt: skip
     t_start = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     out = Path(out).resolve()
@@ -268,7 +276,11 @@ def run_audit(
             "created": dt.datetime.now().isoformat(timespec="seconds"),
             "data_dir": str(data_dir),
             "dataset_fingerprint": dataset.meta.get("fingerprint"),
-            "inputs": {p.name: file_sha256(p) for p in sorted(data_dir.glob("*.parquet"))},
+            "inputs": {
+                str(p.relative_to(data_dir)): file_sha256(p)
+                for p in sorted(data_dir.glob("*.parquet"))  # + partitions of a partitioned one
+                + sorted(data_dir.glob("*/county_code=*/*/*.parquet"))
+            },
             "settings": settings.to_dict(),
             "seed": seed,
             "as_of": as_of,

@@ -13,6 +13,8 @@ one generator per component, so that components do not disturb each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -29,7 +31,7 @@ from audit.synth.population import build_households, build_members
 from audit.synth.scenario import GANGU, Scenario
 from audit.synth.truth import build_truth, build_visits
 
-__all__ = ["DEFAULT_SEED", "GANGU", "Scenario", "generate"]
+__all__ = ["DEFAULT_SEED", "GANGU", "Scenario", "generate", "iter_counties"]
 
 DEFAULT_SEED = 20240325
 _STREAMS = (
@@ -174,9 +176,16 @@ def generate(
     tables = {k: cat(k, parts) for k in parts[0]}
     truth = {k: cat(k, truths) for k in truths[0]}
     geometry = pd.concat(geoms, ignore_index=True)
-    meta = {
-        "county_code": names[0]["county_code"] if counties == 1 else None,
-        "county_name": names[0]["county_name"] if counties == 1 else f"{counties} 个县（合成）",
+    meta = _meta(names, settings, seed, scale, counties)
+    return Dataset(**tables, geometry=geometry, meta=meta, truth=truth)
+
+
+def _meta(names: list[dict], settings: Settings, seed: int, scale: float, counties: int) -> dict:
+    """The ``dataset.json`` content of synthetic counties ``names`` (of ``counties`` built)."""
+    one = len(names) == 1
+    return {
+        "county_code": names[0]["county_code"] if one else None,
+        "county_name": names[0]["county_name"] if one else f"{len(names)} 个县（合成）",
         "counties": names,
         "reference_date": str(settings.audit.reference_date),
         "year": settings.audit.year,
@@ -191,4 +200,46 @@ def generate(
             "synthetic": True,
         },
     }
-    return Dataset(**tables, geometry=geometry, meta=meta, truth=truth)
+
+
+def iter_counties(
+    seed: int = DEFAULT_SEED,
+    scale: float = 1.0,
+    counties: int = 1,
+    settings: Settings | None = None,
+    scenario: Scenario = GANGU,
+) -> Iterator[Dataset]:
+    """Yield the ``counties`` synthetic counties one at a time, each as its own Dataset.
+
+    County ``i`` is exactly the rows of county ``i`` in
+    ``generate(seed, scale, counties)`` (same random streams), so a province
+    can be written county by county without holding it in memory
+    (:func:`audit.partitions.write_partitioned`).
+
+    Parameters
+    ----------
+    seed, scale, counties, settings, scenario
+        As for :func:`generate`.
+
+    Yields
+    ------
+    Dataset
+        One county, with its true layer; ``meta["generator"]["counties"]`` is
+        the number of counties of the whole set.
+
+    Examples
+    --------
+    >>> for county in iter_counties(seed=1, scale=0.02, counties=3):  # doctest: +SKIP
+    ...     print(county.meta["county_code"])
+    """
+    if scale <= 0 or counties < 1:
+        raise ValueError("scale must be positive and counties at least 1")
+    settings = settings or load_settings()
+    ref = load_reference()
+    for i in range(counties):
+        code, name, cref = _county_reference(ref, i)
+        tables, geometry, truth = _one_county(
+            np.random.SeedSequence([seed, i]), cref, code, name, settings, scale, scenario
+        )
+        meta = _meta([{"county_code": code, "county_name": name}], settings, seed, scale, counties)
+        yield Dataset(**tables, geometry=geometry, meta=meta, truth=truth)
