@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InputError, SchemaError
+from audit.fsutil import replace_dir
 from audit.schema import SCHEMA_VERSION, TABLES, conform
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class Dataset:
             (tmp / META_FILE).write_text(
                 json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
             )
-            _replace_dir(tmp, path)
+            replace_dir(tmp, path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -168,17 +169,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move folder ``new`` to ``target``; an existing target is swapped out, then removed."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
 
 
 def _read_meta(path: Path) -> dict:

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from audit.dataset import GEOMETRY_FILE, META_FILE, TRUTH_DIR, Dataset, _replace_dir
+from audit.dataset import GEOMETRY_FILE, META_FILE, TRUTH_DIR, Dataset
 from audit.errors import InputError
+from audit.fsutil import replace_dir
 from audit.partitions.layout import FLAT, KEYS, LAYOUT, PART_FILE, PARTITIONED, UNPLACED, _part_dir
 from audit.schema import SCHEMA_VERSION, TABLES, conform
 
@@ -177,7 +178,7 @@ def write_partitioned(counties: Iterable[Dataset], path: str | Path) -> Path:
         (tmp / META_FILE).write_text(
             json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        _replace_dir(tmp, path)
+        replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

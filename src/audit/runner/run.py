@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from audit.dataset import load_dataset
+from audit.fsutil import replace_dir
 from audit.runner.artifacts import compute_artifacts
 from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
 from audit.runner.parameters import NOTEBOOK_DIR, ParameterError, reject_unknown
@@ -291,18 +292,8 @@ def run_audit(
             "reports": {r["name"]: {k: v for k, v in r.items() if k != "name"} for r in results},
         }
         write_manifest(tmp / "manifest.json", manifest)
-        _swap(tmp, out)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return RunResult(out, manifest)
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
