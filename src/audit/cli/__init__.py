@@ -12,6 +12,7 @@ from audit.cli import (  # noqa: F401  (register their commands)
     partition,
     run,
     sample,
+    simulate,
     synth,
     track,
 )

@@ -14,6 +14,13 @@ from audit.report.analyst import (
 )
 from audit.report.context import ReportContext, open_report
 from audit.report.county import department_tasks, funds, township_ranking
+from audit.report.forecast import (
+    discrepancy_table,
+    forecast,
+    hurt_most,
+    scenarios,
+    simulation_key_figures,
+)
 from audit.report.headline import headline, indicator_table, metric_cards
 from audit.report.html import export_html
 from audit.report.progress import progress
@@ -34,11 +41,14 @@ __all__ = [
     "data_quality",
     "department_tasks",
     "design_table",
+    "discrepancy_table",
     "edit_table",
     "estimates_table",
     "export_html",
+    "forecast",
     "funds",
     "headline",
+    "hurt_most",
     "indicator_table",
     "key_figures",
     "method_notes",
@@ -47,7 +57,9 @@ __all__ = [
     "problem_list",
     "progress",
     "project_progress",
+    "scenarios",
     "sign_off",
+    "simulation_key_figures",
     "top_villages",
     "township_ranking",
     "unknowns_table",

@@ -26,6 +26,9 @@ ARTIFACT_FILES = {
     "quality": "quality.parquet",
     "villages": "village_checks.parquet",
 }
+#: The census simulation's frames (``Artifacts.extra``), written when present (audit.simulate).
+SIMULATION_KEYS = ("simulation_summary", "simulation_by_indicator", "simulation_metrics",
+                   "simulation_scenarios")  # fmt: skip
 
 
 @dataclass
@@ -47,6 +50,10 @@ class Artifacts:
         folder.mkdir(parents=True, exist_ok=True)
         for key, name in ARTIFACT_FILES.items():
             getattr(self, key).to_parquet(folder / name, index=False)
+        if all(k in self.extra for k in SIMULATION_KEYS):
+            from audit.simulate.result import save_frames
+
+            save_frames({k: self.extra[k] for k in SIMULATION_KEYS}, folder)
 
 
 def sample_outcomes(sample: pd.DataFrame, dataset, settings) -> pd.DataFrame:
@@ -112,6 +119,10 @@ def compute_artifacts(dataset, settings, seed: int, findings=None) -> Artifacts:
         rural_population=towns["rural_people"], settings=settings, by="township_code",
     )  # fmt: skip
     _, villages = rules.four_checks(findings, dataset)
+    from audit.simulate import census
+
+    simulation = census(dataset, findings, sample, settings.simulation.runs, seed,
+                        settings=settings)  # fmt: skip
     return Artifacts(
         findings=findings,
         status=rules.household_status(findings, dataset),
@@ -121,12 +132,16 @@ def compute_artifacts(dataset, settings, seed: int, findings=None) -> Artifacts:
         estimates_by_township=by_town,
         quality=rules.quality_scores(findings, dataset),
         villages=villages,
+        extra=simulation.frames(),
     )
 
 
 def load_artifacts(folder: Path) -> Artifacts | None:
     """Load the artifacts a runner wrote into ``folder`` (None when they are not all there)."""
+    from audit.simulate.result import load_simulation
+
     folder = Path(folder)
     if not all((folder / name).exists() for name in ARTIFACT_FILES.values()):
         return None
-    return Artifacts(**{k: pd.read_parquet(folder / n) for k, n in ARTIFACT_FILES.items()})
+    frames = {k: pd.read_parquet(folder / n) for k, n in ARTIFACT_FILES.items()}
+    return Artifacts(**frames, extra=load_simulation(folder) or {})

@@ -189,10 +189,11 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
         ``manifest["reports"]`` is keyed by township code, county code (county
         report) and ``<county>:<notebook>`` (the county's other reports).
     """
+    from audit.fsutil import replace_dir
     from audit.report.context import _settings
     from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
     from audit.runner.parameters import NOTEBOOK_DIR, reject_unknown
-    from audit.runner.run import TOWNSHIP_NOTEBOOK, RunResult, _execute, _swap
+    from audit.runner.run import TOWNSHIP_NOTEBOOK, RunResult, _execute
     from audit.scale.cluster import dask_client
     from audit.scale.engine import check_dask
     from audit.scale.lazy import open_lazy
@@ -267,7 +268,7 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
             "reports": reports,
         }
         write_manifest(tmp / "manifest.json", manifest)
-        _swap(tmp, out)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
