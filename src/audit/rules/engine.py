@@ -13,7 +13,7 @@ import pandas as pd
 from audit.rules.context import Context
 from audit.rules.registry import RULES, SEVERITY_ZH, Rule, rule_order
 
-__all__ = ["FINDING_COLUMNS", "edit_statistics", "run"]
+__all__ = ["FINDING_COLUMNS", "edit_statistics", "run", "sort_findings"]
 
 FINDING_COLUMNS = ("household_id", "person_id", "village_code", "township_code", "rule_id",
                    "group", "severity", "outcome", "message", "value")  # fmt: skip
@@ -123,8 +123,16 @@ def run(dataset, settings=None, rules=None) -> pd.DataFrame:
         if any(len(p) for p in parts)
         else pd.DataFrame(columns=list(FINDING_COLUMNS))
     )
+    return sort_findings(findings)
+
+
+def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Put findings in canonical order (township, village, household, rule, person) and dtypes.
+
+    Every engine (pandas, Dask) ends with this, so their outputs compare row for row.
+    """
     order = {rid: i for i, rid in enumerate(sorted(RULES, key=rule_order))}
-    findings["_rule"] = findings["rule_id"].map(order)
+    findings = findings.assign(_rule=findings["rule_id"].astype(str).map(order))
     findings = (
         findings.sort_values(
             ["township_code", "village_code", "household_id", "_rule", "person_id"],

@@ -44,8 +44,8 @@ import pandas as pd
 
 from audit.rules import RULES, action_plans, edit_statistics, household_status, run
 from audit.rules.context import Context
-from audit.rules.engine import FINDING_COLUMNS, _findings_of, _placeholders
-from audit.rules.registry import as_outcome, rule_order
+from audit.rules.engine import FINDING_COLUMNS, _findings_of, _placeholders, sort_findings
+from audit.rules.registry import as_outcome
 from audit.rules.report import county_rule_totals
 from audit.rules.status import quality_scores
 
@@ -129,22 +129,7 @@ def partition_findings(dataset, settings, duplicated_ids=()) -> pd.DataFrame:
         [local.astype({c: object for c in FINDING_COLUMNS}), cross.astype(object)],
         ignore_index=True,
     )
-    order = {rid: i for i, rid in enumerate(sorted(RULES, key=rule_order))}
-    findings["_rule"] = findings["rule_id"].map(order)
-    findings = (
-        findings.sort_values(
-            ["township_code", "village_code", "household_id", "_rule", "person_id"],
-            na_position="first",
-            kind="stable",
-        )
-        .drop(columns="_rule")
-        .reset_index(drop=True)
-    )
-    for col in ("household_id", "person_id", "village_code", "township_code", "message", "value"):
-        findings[col] = findings[col].astype("str")
-    for col in CATEGORICAL:
-        findings[col] = findings[col].astype("category")
-    return findings[list(FINDING_COLUMNS)]
+    return sort_findings(findings)
 
 
 def task_batches(parts: list[dict], households: int = TASK_HOUSEHOLDS) -> list[list[str]]:
