@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from audit.errors import InputError, SchemaError
-from audit.fsutil import replace_dir
+from audit.fsutil import staging_dir, write_json
 from audit.schema import SCHEMA_VERSION, TABLES, conform
 
 if TYPE_CHECKING:
@@ -137,10 +134,7 @@ class Dataset:
             The folder written.
         """
         path = Path(path).resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        os.chmod(tmp, 0o777 & ~_umask())
-        try:
+        with staging_dir(path) as tmp:
             for name, frame in self.tables().items():
                 frame.to_parquet(tmp / f"{name}.parquet", index=False)
             if self.geometry is not None:
@@ -155,20 +149,8 @@ class Dataset:
                 "fingerprint": self.fingerprint(),
                 "tables": {n: {"rows": len(f)} for n, f in self.tables().items()},
             }
-            (tmp / META_FILE).write_text(
-                json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
-            replace_dir(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            write_json(tmp / META_FILE, meta)
         return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _read_meta(path: Path) -> dict:

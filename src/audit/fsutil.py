@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
-__all__ = ["replace_dir"]
+__all__ = ["replace_dir", "staging_dir", "write_json"]
 
 
 def replace_dir(new: Path, target: Path) -> None:
@@ -23,3 +26,33 @@ def replace_dir(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(new, target)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def staging_dir(target: Path):
+    """Yield a temporary sibling folder of ``target``; on success it replaces ``target``.
+
+    On any error (or interruption) the temporary folder is removed and ``target``
+    is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    try:
+        yield tmp
+        replace_dir(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_json(path: Path, data) -> Path:
+    """Write JSON for people to read too: UTF-8, Chinese as is, indented."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return path

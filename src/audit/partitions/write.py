@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,7 +11,7 @@ import pandas as pd
 
 from audit.dataset import GEOMETRY_FILE, META_FILE, TRUTH_DIR, Dataset
 from audit.errors import InputError
-from audit.fsutil import replace_dir
+from audit.fsutil import staging_dir, write_json
 from audit.partitions.layout import FLAT, KEYS, LAYOUT, PART_FILE, PARTITIONED, UNPLACED, _part_dir
 from audit.schema import SCHEMA_VERSION, TABLES, conform
 
@@ -119,10 +115,7 @@ def write_partitioned(counties: Iterable[Dataset], path: str | Path) -> Path:
     >>> write_partitioned(synth.iter_counties(scale=0.05, counties=3), "province")  # doctest: +SKIP
     """
     path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    os.chmod(tmp, 0o777 & ~_umask())
-    try:
+    with staging_dir(path) as tmp:
         flat: dict[str, list[pd.DataFrame]] = {t: [] for t in FLAT}
         geoms, metas, names, records = [], [], [], []
         for ds in counties:
@@ -175,17 +168,5 @@ def write_partitioned(counties: Iterable[Dataset], path: str | Path) -> Path:
                 "partitions": records,
             },
         }
-        (tmp / META_FILE).write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
-        replace_dir(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_json(tmp / META_FILE, meta)
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
