@@ -6,7 +6,7 @@ The public interface (see DESIGN.md "Contracts"): :func:`load_dataset`,
 """
 
 from audit.dataset import Dataset, load_dataset, load_truth
-from audit.errors import AuditError, InputError, SchemaError, SettingsError
+from audit.errors import AuditError, InputError, OutputError, SchemaError, SettingsError
 from audit.settings import Settings, load_settings
 
 __version__ = "0.1.0"
@@ -15,6 +15,7 @@ __all__ = [
     "AuditError",
     "Dataset",
     "InputError",
+    "OutputError",
     "SchemaError",
     "Settings",
     "SettingsError",

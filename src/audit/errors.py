@@ -9,11 +9,23 @@ The command line prints both messages and exits with :attr:`AuditError.exit_code
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_CODES",
     "AuditError",
     "InputError",
+    "OutputError",
     "SchemaError",
     "SettingsError",
 ]
+
+#: Exit statuses of the ``audit`` command, documented in README.md and docs/bad-input.md.
+EXIT_CODES = {
+    0: "成功 / success",
+    1: "已完成，但有被拒绝的行或失败的乡镇报告 / done, but rows were rejected or a report failed",
+    2: "输入不可用（文件、设置、参数）/ unusable input (file, settings, argument)",
+    3: "无法写出结果（只读、磁盘已满、会覆盖输入或非本工具的文件夹）/ cannot write the outputs",
+    4: "内部错误（已写入错误日志）/ internal error (written to a crash log)",
+    130: "被中断（Ctrl-C）/ interrupted",
+}
 
 
 class AuditError(Exception):
@@ -87,3 +99,13 @@ class SchemaError(InputError):
 
 class SettingsError(AuditError):
     """A settings file or a setting value is invalid."""
+
+
+class OutputError(AuditError):
+    """The outputs cannot be written.
+
+    Read-only folder, disk full, or a folder that must not be replaced (an
+    input, or a folder this tool did not write).
+    """
+
+    exit_code = 3

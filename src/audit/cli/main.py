@@ -2,14 +2,22 @@
 
 Every command prints Chinese messages for users; an :class:`~audit.errors.AuditError`
 is shown in Chinese and English with its place (file, sheet, row, column) and
-ends the command with the error's exit status (2 for unusable input), never with
-a traceback.
+ends the command with the error's exit status (:data:`audit.errors.EXIT_CODES`),
+never with a traceback. An operating-system error (disk full, read-only folder)
+becomes an :class:`~audit.errors.OutputError`; anything unexpected is written
+with its traceback to a private crash log, and the user sees a short bilingual
+message naming that log (exit 4).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 import sys
+import tempfile
+import traceback
+from pathlib import Path
 
 import click
 
@@ -29,10 +37,43 @@ def friendly(func):
             click.echo(f"错误 / error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("已中断 / interrupted", err=True)
+            click.echo("已中断，未写出任何结果 / interrupted, nothing was written", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            from audit.fsutil import os_error
+
+            err = os_error(exc)
+            click.echo(f"错误 / error: {err}", err=True)
+            sys.exit(err.exit_code)
+        except Exception as exc:  # the last resort: no traceback on the user's screen
+            log = crash_log(exc)
+            click.echo(
+                f"错误 / error: 程序内部错误（{type(exc).__name__}），详情已写入 {log}；"
+                f"请把该文件发给维护人员 / internal error, details written to {log}",
+                err=True,
+            )
+            sys.exit(4)
 
     return wrapper
+
+
+def crash_log(exc: BaseException) -> Path:
+    """Write ``exc`` with its traceback to a private file and return its path.
+
+    The file goes to ``$AUDIT_CRASH_DIR`` (default: ``<tmp>/gangu-audit``),
+    readable by its owner only.
+    """
+    folder = Path(os.environ.get("AUDIT_CRASH_DIR") or Path(tempfile.gettempdir()) / "gangu-audit")
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"crash-{stamp}-{os.getpid()}.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"audit {' '.join(sys.argv[1:])}\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 def load_settings_option(path):

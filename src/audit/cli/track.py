@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from audit.cli.main import friendly, load_settings_option, main, settings_option
+from audit.fsutil import unit_folder
 
 __all__ = ["track"]
 
@@ -116,7 +117,7 @@ def template(data, ledger_path, out, settings_path):
         items = open_items(ledger)
         as_of = ledger.runs()["as_of"].max()
     for code in sorted(items["township_code"].dropna().unique()):
-        path = Path(out) / f"{code}-{names.get(code, code)}-一户一策.xlsx"
+        path = Path(out) / f"{unit_folder(code, names.get(code, code))}-一户一策.xlsx"
         write_return_template(path, items, settings, township_code=code, township_names=names,
                               as_of=as_of.date())  # fmt: skip
         click.echo(f"已写入 / written: {path}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from audit.dataset import load_dataset
-from audit.fsutil import replace_dir
+from audit.fsutil import staging_dir, unit_folder
 from audit.runner.artifacts import compute_artifacts
 from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
 from audit.runner.parameters import NOTEBOOK_DIR, ParameterError, reject_unknown
@@ -64,7 +63,7 @@ def resolve_townships(dataset, wanted) -> list[str]:
 
 
 def _folder(code: str, name: str) -> str:
-    return f"{code}-{name}"
+    return unit_folder(code, name)
 
 
 def _tasks(data_dir, tmp, run_id, seed, as_of, codes, names, headers) -> list[dict]:
@@ -81,7 +80,7 @@ def _tasks(data_dir, tmp, run_id, seed, as_of, codes, names, headers) -> list[di
             {
                 "name": code,
                 "notebook": str(NOTEBOOK_DIR / TOWNSHIP_NOTEBOOK),
-                "output": str(tmp / "notebooks" / f"{code}-{names[code]}.ipynb"),
+                "output": str(tmp / "notebooks" / f"{_folder(code, names[code])}.ipynb"),
                 "html": str(tmp / "townships" / _folder(code, names[code]) / "report.html"),
                 "header": headers[code],
                 "parameters": {**params, "township_code": code},
@@ -225,13 +224,8 @@ def run_audit(
         NOTEBOOK_DIR / TOWNSHIP_NOTEBOOK,
         {"township_code": "", "data_dir": "", "out_dir": "", "run_id": "", "seed": 0, "as_of": ""},
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
     timings = {}
-    try:
+    with staging_dir(out, inputs=[data_dir], suffix="partial-") as tmp:
         from audit.report.context import _settings, header_fields
         from audit.report.worklists import write_township_worklists
 
@@ -292,8 +286,4 @@ def run_audit(
             "reports": {r["name"]: {k: v for k, v in r.items() if k != "name"} for r in results},
         }
         write_manifest(tmp / "manifest.json", manifest)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return RunResult(out, manifest)

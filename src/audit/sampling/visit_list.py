@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from audit.fsutil import unit_folder
 from audit.privacy import mask_id, mask_name
 from audit.schema import TABLES
 
@@ -295,6 +296,6 @@ def write_visit_lists(
     for code, part in rows.groupby("township_code", sort=True):  # over townships
         name = towns.get(code, code)
         title = f"{county}{name} 入户核查名单（{len(part)} 户）"
-        path = Path(out_dir) / "townships" / f"{code}-{name}" / FILE_NAME
+        path = Path(out_dir) / "townships" / unit_folder(code, name) / FILE_NAME
         written[code] = write_visit_list(part, path, title)
     return written

@@ -32,8 +32,6 @@ also finds its people registered in another county.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import time
 import types
 from pathlib import Path
@@ -41,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from audit.dataset import _read_meta
+from audit.fsutil import staging_dir, unit_folder
 from audit.partitions import is_partitioned, partitions
 
 __all__ = ["is_province", "run_province"]
@@ -88,7 +87,7 @@ def county_stage(root: str, county: str, name: str, tmp: str, selected: list[str
 
     t0 = time.perf_counter()
     tmp = Path(tmp)
-    folder = tmp / "counties" / f"{county}-{name}"
+    folder = tmp / "counties" / unit_folder(county, name)
     view = write_county_view(root, county, folder / "data")
     ds = load_dataset(view)
     settings = _settings(ds)
@@ -101,7 +100,7 @@ def county_stage(root: str, county: str, name: str, tmp: str, selected: list[str
     date = dt.date.fromisoformat(as_of) if as_of else settings.audit.reference_date
     names = ds.townships.set_index("township_code")["name"].to_dict()
     for code in selected:
-        folder_t = tmp / "townships" / f"{code}-{names[code]}"
+        folder_t = tmp / "townships" / unit_folder(code, names[code])
         write_township_worklists(ds.subset([code]), artifacts, code, folder_t, settings, date)
     by = artifacts.estimates_by_township.assign(
         township_code=artifacts.estimates_by_township["township_code"].astype(str)
@@ -139,7 +138,7 @@ def _notebook_tasks(stage: dict, tmp: Path, selected: list[str], params: dict) -
     common = {**params, "data_dir": stage["view"], "out_dir": str(folder)}
     tasks = []
     for code in selected:
-        label = f"{code}-{names[code]}"
+        label = unit_folder(code, names[code])
         tasks.append({
             "name": code,
             "notebook": str(NOTEBOOK_DIR / TOWNSHIP_NOTEBOOK),
@@ -189,7 +188,6 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
         ``manifest["reports"]`` is keyed by township code, county code (county
         report) and ``<county>:<notebook>`` (the county's other reports).
     """
-    from audit.fsutil import replace_dir
     from audit.report.context import _settings
     from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
     from audit.runner.parameters import NOTEBOOK_DIR, reject_unknown
@@ -214,12 +212,8 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
         {"township_code": "", "data_dir": "", "out_dir": "", "run_id": "", "seed": 0, "as_of": ""},
     )
     settings = _settings(types.SimpleNamespace(meta=meta))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     timings = {}
-    try:
+    with staging_dir(out, inputs=[data_dir], suffix="partial-") as tmp:
         with dask_client(scheduler, workers) as client:
             t = time.perf_counter()
             check = check_dask(data_dir, tmp, settings, scheduler=client, progress=progress)
@@ -268,8 +262,4 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
             "reports": reports,
         }
         write_manifest(tmp / "manifest.json", manifest)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return RunResult(out, manifest)

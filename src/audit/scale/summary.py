@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from audit.excel import write_workbook
+from audit.fsutil import unit_folder
 
 __all__ = ["summary_tables", "write_summary"]
 
@@ -81,10 +82,10 @@ def write_summary(run: Path, stages: list[dict], reports: dict, run_id: str) -> 
         return f'<a href="../{html.escape(folder)}/report.html">{text}</a>'
 
     def county_link(r):
-        return link(f"counties/{r.county_code}-{r.county}", r)
+        return link(f"counties/{unit_folder(r.county_code, r.county)}", r)
 
     def town_link(r):
-        return link(f"townships/{r.township_code}-{r.township}", r)
+        return link(f"townships/{unit_folder(r.township_code, r.township)}", r)
 
     numeric = tuple(HEADERS[c] for c in ("registered", "failing", "wrong_exit", "findings",
                                          "townships", *RATES))  # fmt: skip
