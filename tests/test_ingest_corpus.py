@@ -76,6 +76,11 @@ def test_utf16_tab_separated_text_is_read(tmp_path, base):
     assert sheet(tmp_path / "d")["rows_read"] == len(base)
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="文件编码无法识别 / undecodable bytes",
+    outcome="exit 2: 无法识别文件编码（已尝试 UTF-8、UTF-16、GBK/GB18030）(file)",
+)
 def test_undecodable_bytes_exit_2(tmp_path):
     f = tmp_path / "bad.csv"
     f.write_bytes("户编号,证件号码\n".encode() + b"\x81\x30\xff\xfe\xfa\n")
@@ -167,6 +172,11 @@ def test_unknown_columns_are_listed_as_ignored(tmp_path, base):
 # --- IDs --------------------------------------------------------------------------
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="身份证号被 Excel 存成数值 6.2E+17 / an ID mangled into a float",
+    outcome="exit 0: kept as typed, flagged ID-05 (row, column 证件号码（X列）), never guessed",
+)
 def test_float_mangled_id_is_flagged_id05_not_repaired(tmp_path, base):
     frame = base.copy()
     frame.loc[2, "证件号码"] = float(frame.loc[2, "证件号码"][:17] + "0")
@@ -182,6 +192,11 @@ def test_float_mangled_id_is_flagged_id05_not_repaired(tmp_path, base):
     assert kept.endswith("E+17") and kept not in set(base["证件号码"])
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="身份证号末三位被 Excel 清零 / an ID with a zeroed tail",
+    outcome="exit 0: flagged ID-05 naming row and column",
+)
 def test_zeroed_tail_id_is_flagged_id05(tmp_path, base):
     frame = base.copy()
     frame.loc[0, "证件号码"] = frame.loc[0, "证件号码"][:15] + "000"
@@ -201,8 +216,9 @@ def test_messy_but_valid_ids_are_cleaned(tmp_path, base):
         + " "
         + pid[6:].translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
     )
-    old15 = pid[:6] + pid[8:17]
-    frame.loc[1, "证件号码"] = old15
+    born19 = next(i for i in range(3, len(frame)) if frame.loc[i, "证件号码"][6:8] == "19")
+    other = frame.loc[born19, "证件号码"]  # its own ID, in the old 15-digit form
+    frame.loc[born19, "证件号码"] = other[:6] + other[8:17]
     frame.loc[2, "证件号码"] = frame.loc[2, "证件号码"] + "12"  # 20-digit disability card
     f = write_xlsx(tmp_path / "c.xlsx", frame)
     r = run(f, "--out", tmp_path / "d")
@@ -210,10 +226,16 @@ def test_messy_but_valid_ids_are_cleaned(tmp_path, base):
     ds = load_dataset(tmp_path / "d")
     assert ds.members["person_id"].iloc[0] == pid
     assert ds.members["person_id"].iloc[2] == base.loc[2, "证件号码"]
+    assert ds.members["person_id"].iloc[born19] == other
     assert len(issues(tmp_path / "d", "id_upgraded")) == 1
     assert len(issues(tmp_path / "d", "id_truncated")) == 1
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="证件号码为空 / a blank ID number",
+    outcome="exit 1: the row is rejected (row, column); read = accepted + rejected",
+)
 def test_blank_id_rejects_the_row(tmp_path, base):
     frame = base.copy()
     frame.loc[4, "证件号码"] = "  "
@@ -262,6 +284,11 @@ def test_numbers_with_units_and_separators(tmp_path, base):
     assert hh["net_income"] == 29946.0 and hh["income_wage"] == 0.0
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="与户主关系不在代码表内 / a relation outside the code list",
+    outcome="exit 1: row rejected; the message lists the allowed values",
+)
 def test_relation_outside_the_code_list_rejects(tmp_path, base):
     frame = base.copy()
     frame.loc[1, "与户主关系"] = "邻居"
@@ -289,6 +316,11 @@ def test_synonyms_and_codes_are_mapped(tmp_path, base):
 # --- places -----------------------------------------------------------------------
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="村名不存在（GBK CSV）/ an unknown village",
+    outcome="exit 1: row rejected naming 第8行, 行政村（D列）",
+)
 def test_unknown_village_rejects_with_row_and_column(tmp_path, base):
     frame = base.copy()
     frame.loc[6, "行政村"] = "月球村"
@@ -300,6 +332,11 @@ def test_unknown_village_rejects_with_row_and_column(tmp_path, base):
     assert "v.csv" in r.output and "第8行" in r.output
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="别的县的村 / villages of another county",
+    outcome="exit 1: every row rejected as other_county",
+)
 def test_village_of_another_county_rejects(tmp_path, base):
     frame = base.copy()
     frame["县(市、区、旗)"] = "秦安县"
@@ -322,6 +359,11 @@ def test_short_village_names_resolve(tmp_path, base):
 # --- households -------------------------------------------------------------------
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="同一户的户级信息前后不一致 / a household's rows disagree",
+    outcome="exit 1: the household's rows rejected naming each differing column",
+)
 def test_household_columns_must_agree(tmp_path, base):
     frame = base.copy()
     hid = frame.loc[0, "户编号"]
@@ -339,6 +381,11 @@ def test_household_columns_must_agree(tmp_path, base):
     check_invariant(tmp_path / "d")
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="成员的户编号不在农户表中 / members of unknown households",
+    outcome="exit 1: member rows rejected (row, column 户编号)",
+)
 def test_members_of_unknown_households_are_rejected(tmp_path, base, small):
     hh_cols = ["户编号", "行政村", "乡(镇)", "人数"]
     households = base[hh_cols].drop_duplicates("户编号").iloc[1:]
@@ -356,6 +403,11 @@ def test_members_of_unknown_households_are_rejected(tmp_path, base, small):
 # --- unusable input (exit 2, nothing written) -------------------------------------
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="被截断的 xlsx / a truncated workbook",
+    outcome="exit 2: 无法读取工作簿（文件损坏、被截断…）(file); earlier output untouched",
+)
 def test_truncated_xlsx_exit_2_and_output_untouched(tmp_path, base):
     good = write_xlsx(tmp_path / "good.xlsx", base)
     data = good.read_bytes()
@@ -370,6 +422,11 @@ def test_truncated_xlsx_exit_2_and_output_untouched(tmp_path, base):
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="CSV 引号未闭合 / a CSV with a stray quote",
+    outcome="exit 2: CSV 格式错误：第 N 条记录有未闭合的引号 (file, row)",
+)
 def test_csv_with_stray_quote_exit_2(tmp_path, base):
     f = write_csv(tmp_path / "q.csv", base)
     lines = f.read_bytes().decode("utf-8").split("\r\n")
@@ -381,6 +438,11 @@ def test_csv_with_stray_quote_exit_2(tmp_path, base):
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="CSV 某行多出字段 / a CSV row with extra fields",
+    outcome="exit 1: the row is rejected naming it",
+)
 def test_csv_row_with_extra_fields_is_rejected(tmp_path, base):
     f = write_csv(tmp_path / "e.csv", base)
     lines = f.read_bytes().decode("utf-8").split("\r\n")
@@ -392,6 +454,11 @@ def test_csv_row_with_extra_fields_is_rejected(tmp_path, base):
     assert line["row"] == 4
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="缺少必需的列 / a required column missing",
+    outcome="exit 2: names the missing column (file, sheet)",
+)
 def test_missing_required_column_exit_2(tmp_path, base):
     f = write_xlsx(tmp_path / "m.xlsx", base.drop(columns="与户主关系"))
     r = run(f, "--out", tmp_path / "d")
@@ -399,6 +466,11 @@ def test_missing_required_column_exit_2(tmp_path, base):
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="空文件、只有表头 / empty file, header only",
+    outcome="exit 2: 文件为空 / 没有数据行 (file); nothing written",
+)
 def test_empty_inputs_exit_2(tmp_path, base):
     empty_csv = tmp_path / "empty.csv"
     empty_csv.write_bytes(b"")
@@ -421,6 +493,11 @@ def test_empty_sheet_next_to_a_good_one_is_a_warning(tmp_path, base):
     assert "sheet_empty" in problems and "sheet_unrecognised" in problems
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="无法识别的表格 / no recognisable table",
+    outcome="exit 2: 找不到可识别的表 (file)",
+)
 def test_no_recognisable_table_exit_2(tmp_path):
     frame = pd.DataFrame({"日期": ["2024-03-01"], "天气": ["晴"], "气温": [12]})
     f = write_xlsx(tmp_path / "weather.xlsx", frame)
@@ -428,6 +505,11 @@ def test_no_recognisable_table_exit_2(tmp_path):
     assert r.exit_code == 2 and "找不到" in r.output and "weather.xlsx" in r.output
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="不是电子表格（PDF 改名）/ not a spreadsheet",
+    outcome="exit 2: 文件不是文本文件（CSV），也不是可识别的 Excel 文件 (file)",
+)
 def test_not_a_spreadsheet_exit_2(tmp_path):
     f = tmp_path / "fake.xlsx"
     f.write_text("this is not a workbook", encoding="utf-8")
@@ -435,6 +517,11 @@ def test_not_a_spreadsheet_exit_2(tmp_path):
     assert r.exit_code == 2 and "fake.xlsx" in r.output
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="普通 zip 改名为 .xlsx / a zip that is not a workbook",
+    outcome="exit 2: 无法读取工作簿 (file)",
+)
 def test_zip_that_is_not_a_workbook_exit_2(tmp_path):
     f = tmp_path / "archive.xlsx"
     with zipfile.ZipFile(f, "w") as z:
@@ -443,6 +530,11 @@ def test_zip_that_is_not_a_workbook_exit_2(tmp_path):
     assert r.exit_code == 2 and "archive.xlsx" in r.output
 
 
+@pytest.mark.badinput(
+    entry="audit ingest",
+    case="文件不存在 / a missing file",
+    outcome="exit 2: 文件不存在 (file)",
+)
 def test_missing_file_exit_2(tmp_path):
     r = run(tmp_path / "nope.xlsx", "--out", tmp_path / "d")
     assert r.exit_code == 2 and "不存在" in r.output

@@ -4,6 +4,13 @@ One writer serves every workbook the workbook hands out (findings, 问题清单,
 一户一策, rule statistics). It uses XlsxWriter, which writes large sheets
 several times faster than openpyxl. Files are written to a temporary name and
 renamed into place, so a failed write never leaves a half-written workbook.
+
+Text from the data is always written as text, never as a formula or a link
+(formula injection: a name typed as ``=HYPERLINK(...)`` or ``=cmd|'/c calc'!A1``
+must not become a live formula in a cadre's copy of Excel). XlsxWriter is told
+so by :data:`XLSXWRITER_OPTIONS` (also for pandas: ``engine_kwargs={"options": ...}``);
+openpyxl, which turns any string starting with ``=`` into a formula, is given
+text cells by :func:`as_text_cells`.
 """
 
 from __future__ import annotations
@@ -19,10 +26,52 @@ import xlsxwriter
 
 from audit.textfmt import display_width
 
-__all__ = ["write_workbook"]
+__all__ = ["XLSXWRITER_OPTIONS", "as_text_cells", "write_workbook"]
 
 HEADER_COLOUR = "#DDE4EE"
 OVERDUE_COLOUR = "#F4B6B6"
+#: XlsxWriter options for data: strings stay text (no formulas, no links, no numbers).
+XLSXWRITER_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": True,
+}
+
+
+def as_text_cells(ws, values) -> np.ndarray:
+    """Cell values for openpyxl in which no string becomes a formula or an error value.
+
+    openpyxl stores a string starting with ``=`` as a formula and ``#N/A``-like
+    strings as error values. Those strings (rare) are returned as text cells of
+    ``ws``; every other value is returned unchanged.
+
+    Parameters
+    ----------
+    ws : openpyxl Worksheet (normal or write-only)
+    values : sequence
+        One column's (or row's) cell values.
+
+    Returns
+    -------
+    ndarray of object
+    """
+    from openpyxl.cell import Cell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    values = np.asarray(values, dtype=object)
+    is_str = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(values).astype(bool)
+    text = pd.Series(values[is_str], dtype="string")
+    risky = np.zeros(len(values), dtype=bool)
+    risky[is_str] = ((text.str.len() > 1) & text.str.startswith("=")) | text.isin(ERROR_CODES)
+    if not risky.any():
+        return values
+    out = values.copy()
+    for i in np.flatnonzero(risky):  # the few formula-like strings
+        cell = Cell(ws, row=1, column=1, value=values[i])  # placed by ws.append
+        cell.data_type = "s"
+        out[i] = cell
+    return out
 
 
 def _width(values: pd.Series, header: str) -> float:
@@ -80,7 +129,7 @@ def write_workbook(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
     os.close(fd)
     try:
-        wb = xlsxwriter.Workbook(tmp, {"nan_inf_to_errors": True})
+        wb = xlsxwriter.Workbook(tmp, XLSXWRITER_OPTIONS)
         head = wb.add_format(
             {
                 "bold": True,

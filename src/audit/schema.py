@@ -460,6 +460,7 @@ def conform(frame: pd.DataFrame, table: str, *, source: str | None = None) -> pd
             file=source,
             column=str(extra[0]),
         )
+    _check_key(frame, t, source)
     out = {}
     for col in t.columns:
         s = frame[col.name]
@@ -477,6 +478,34 @@ def conform(frame: pd.DataFrame, table: str, *, source: str | None = None) -> pd
             _check_labels(col, s, t, source)
         out[col.name] = s.astype(col.dtype) if s.dtype != col.dtype else s
     return pd.DataFrame(out, index=frame.index)
+
+
+def _check_key(frame: pd.DataFrame, t: Table, source: str | None) -> None:
+    """Refuse a table whose key repeats, naming the key value and the rows (1-based).
+
+    Visits are events, not entities: a household may be visited twice a day.
+    """
+    if not t.key or t.name == "visits":
+        return
+    dup = frame.duplicated(list(t.key), keep=False).to_numpy()
+    if not dup.any():
+        return
+    rows = (np.flatnonzero(dup) + 1)[:5]
+    first = frame.iloc[rows[0] - 1][list(t.key)]
+    if "person_id" in first.index:  # a message can reach a log or a report: mask the ID
+        from audit.privacy import mask_id
+
+        first["person_id"] = mask_id(str(first["person_id"]))
+    value = "、".join(map(str, first.tolist()))
+    raise SchemaError(
+        f"表「{t.zh}」({t.name}) 的键「{'+'.join(t.key)}」有重复值「{value}」"
+        f"（第 {'、'.join(map(str, rows))} 行）",
+        f"table {t.name!r} repeats key {'+'.join(t.key)} = {value!r} (rows {rows.tolist()})",
+        table=t.name,
+        file=source,
+        column=t.key[0],
+        row=int(rows[0]),
+    )
 
 
 def _check_labels(col: Column, s: pd.Series, t: Table, source: str | None) -> None:

@@ -79,6 +79,16 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise SettingsError("找不到设置文件", "settings file not found", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise SettingsError(
+            "设置文件不是 UTF-8 编码：请在记事本中「另存为」UTF-8",
+            "the settings file is not UTF-8 encoded: save it as UTF-8",
+            file=str(path),
+        ) from None
+    except IsADirectoryError:
+        raise SettingsError(
+            "设置文件是一个文件夹", "the settings path is a folder", file=str(path)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(
             f"设置文件格式错误：{exc}", f"settings file is not valid TOML: {exc}", file=str(path)
@@ -150,6 +160,16 @@ def _check(data: dict, source: str) -> None:
     for key, value in thr.items():
         if not 0 < value < 1:
             problems.append((f"thresholds.{key}", "必须在 0 与 1 之间", "must lie in (0, 1)"))
+    if not 0 < data["census"]["confidence"] < 1:
+        problems.append(("census.confidence", "必须在 0 与 1 之间", "must lie in (0, 1)"))
+    if data["census"]["nonregistered_sample"] < 0:
+        problems.append(("census.nonregistered_sample", "不能为负数", "must not be negative"))
+    sim = data["simulation"]
+    if sim["runs"] < 1:
+        problems.append(("simulation.runs", "至少为 1", "must be at least 1"))
+    for key, value in sim.items():
+        if key.endswith(("_rate", "_share")) and not 0 <= value <= 1:
+            problems.append((f"simulation.{key}", "必须在 0 与 1 之间", "must lie in [0, 1]"))
     if data["census"]["sample_design"] not in ("stratified", "two-stage"):
         problems.append(
             (
@@ -158,6 +178,9 @@ def _check(data: dict, source: str) -> None:
                 "must be 'stratified' or 'two-stage'",
             )
         )
+    for key, value in data["ingest"].items():
+        if value <= 0:
+            problems.append((f"ingest.{key}", "必须大于 0", "must be positive"))
     if problems:
         key, zh, en = problems[0]
         raise SettingsError(

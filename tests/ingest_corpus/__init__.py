@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from openpyxl import Workbook
 
 from audit.ingest.excel_out import person_layout
 
-__all__ = ["base_frame", "write_csv", "write_xlsx"]
+__all__ = ["base_frame", "rezip", "write_csv", "write_formula_xlsx", "write_xlsx", "zip_bomb"]
 
 
 def base_frame(ds, households: int = 8) -> pd.DataFrame:
@@ -88,3 +89,54 @@ def write_csv(path: Path, frame: pd.DataFrame, encoding: str = "utf-8", delimite
         writer.writerow([_text(v) for v in row])
     Path(path).write_bytes(buf.getvalue().encode(encoding))
     return Path(path)
+
+
+def write_formula_xlsx(
+    path: Path, frame: pd.DataFrame, formulas: dict[tuple[int, str], tuple[str, object]]
+) -> Path:
+    """Write the frame (header on row 1) with XlsxWriter, some cells as formulas.
+
+    ``formulas`` maps (frame row position, column) → (formula, cached value); a
+    position past the frame's last row adds a row. A cached value of ``""``
+    writes the formula with no saved result.
+    """
+    import xlsxwriter
+
+    opts = {"default_date_format": "yyyy-mm-dd", "strings_to_formulas": False}
+    wb = xlsxwriter.Workbook(str(path), opts)
+    ws = wb.add_worksheet("Sheet1")
+    ws.write_row(0, 0, list(frame.columns))
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        for j, v in enumerate(row):
+            if v is not None and not (isinstance(v, float) and np.isnan(v)):
+                ws.write(i, j, v)
+    cols = list(frame.columns)
+    for (i, col), (formula, cached) in formulas.items():
+        ws.write_formula(i + 1, cols.index(col), formula, None, cached)
+    wb.close()
+    return path
+
+
+def rezip(src: Path, dest: Path, extra: dict[str, bytes], content_types: str = "") -> Path:
+    """Copy the zip ``src`` to ``dest`` with parts added (and ``[Content_Types].xml`` entries)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml" and content_types:
+                data = data.replace(b"</Types>", content_types.encode() + b"</Types>")
+            zout.writestr(info.filename, data)
+        for name, data in extra.items():
+            zout.writestr(name, data)
+    return dest
+
+
+def zip_bomb(path: Path, megabytes: int = 256) -> Path:
+    """A zip named like a workbook whose sheet is ``megabytes`` MB of zeros (about 1000:1)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            chunk = bytes(4 << 20)
+            for _ in range(megabytes // 4):
+                fh.write(chunk)
+    return path

@@ -20,7 +20,7 @@ from audit.ingest.issues import IssueLog
 from audit.ingest.normalise import _scalar_text
 from audit.schema import TABLES
 
-__all__ = ["consolidate", "drop_rejected", "orphans"]
+__all__ = ["consolidate", "drop_rejected", "orphans", "repeated_members"]
 
 _PROVENANCE = ["_sheet", "_row"]
 
@@ -138,3 +138,24 @@ def orphans(
         )
         log._add(sheet, int(row), header.label if header else "户编号", hid, key)
     return part.loc[bad, _PROVENANCE].astype("int64")
+
+
+def repeated_members(part: pd.DataFrame, sheets: dict, log: IssueLog) -> pd.DataFrame:
+    """Later rows of a person already listed in the same household: logged, provenance returned.
+
+    The first row is kept; each repeat is rejected naming the row it repeats.
+    """
+    if part.empty:
+        return pd.DataFrame(columns=_PROVENANCE, dtype="int64")
+    key = ["person_id", "household_id"]
+    again = part.duplicated(key, keep="first")
+    firsts = part.drop_duplicates(key).set_index(key)["_row"]
+    lines = part.loc[again, ["_sheet", "_row", *key]].itertuples(index=False)
+    for s_id, row, pid, hid in lines:
+        sheet = sheets[int(s_id)]
+        header = next(
+            (c["person_id"] for c in sheet.recognition.columns.values() if "person_id" in c), None
+        )
+        label = header.label if header else "证件号码"
+        log._add(sheet, int(row), label, pid, "repeated_person", first=int(firsts[(pid, hid)]))
+    return part.loc[again, _PROVENANCE].astype("int64")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from audit.codes import ENUMS, REGISTERED
+from audit.excel import as_text_cells
 from audit.schema import KIND_LABELS, TABLES, Column
 
 __all__ = ["export_dataset", "export_person_layout", "write_template"]
@@ -48,6 +49,7 @@ def _cells(series: pd.Series, col: Column) -> np.ndarray:
 
 def _write_rows(ws, headers: list[str], columns: list[np.ndarray]) -> None:
     ws.append(headers)
+    columns = [as_text_cells(ws, c) for c in columns]  # data strings stay text, never formulas
     for row in zip(*columns, strict=True):
         ws.append(row)
 
@@ -131,7 +133,8 @@ def export_person_layout(ds, path: str | Path, statuses=REGISTERED, title=None) 
     headers, columns = person_layout(ds, statuses)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("贫困人口")
-    ws.append([title or f"{ds.meta.get('county_name') or ''}建档立卡户家庭成员信息表"])
+    title = title or f"{ds.meta.get('county_name') or ''}建档立卡户家庭成员信息表"
+    ws.append(list(as_text_cells(ws, [title])))
     _write_rows(ws, headers, columns)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

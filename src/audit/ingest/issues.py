@@ -103,6 +103,13 @@ class IssueLog:
         """Log a sheet-level note (never rejects a row)."""
         self._add(where, row, column, "", key, header=column, **fields)
 
+    def formulas(self, where, cells: pd.DataFrame) -> None:
+        """Log each formula cell read (``cells``: row, column, formula, cached)."""
+        lines = cells[["row", "column", "formula", "cached"]].to_numpy(dtype=object)
+        for row, column, formula, cached in lines:
+            key = "formula_cell" if cached else "formula_no_value"
+            self._add(where, row, column, formula, key, header=column)
+
     def frame(self) -> pd.DataFrame:
         """All lines, in the order logged within each sheet."""
         frame = pd.DataFrame(self._lines, columns=COLUMNS)

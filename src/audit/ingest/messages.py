@@ -76,6 +76,16 @@ MESSAGES: dict[str, Message] = {
         "「{header}」的值「{value}」单位不符，已按空值处理",
         "{header}: {value!r} has the wrong unit; treated as missing",
     ),
+    "negative": Message(
+        _E,
+        "「{header}」的值「{value}」是负数，不可能；该行未导入，请核实后重报",
+        "{header}: {value!r} is negative, which is impossible; the row was rejected",
+    ),
+    "future_date": Message(
+        _E,
+        "「{header}」的日期「{value}」在未来（晚于今天），不可能；该行未导入，请核实后重报",
+        "{header}: {value!r} lies in the future; the row was rejected",
+    ),
     "bad_date": Message(
         _W,
         "「{header}」的值「{value}」不是有效日期，已按空值处理",
@@ -140,6 +150,11 @@ MESSAGES: dict[str, Message] = {
         "{header}「{value}」重复，且各行内容不一致（{values}）",
         "{header} {value!r} is duplicated with differing content ({values})",
     ),
+    "repeated_person": Message(
+        _E,
+        "此人在同一户中已出现在第 {first} 行，本行重复，未导入",
+        "this person is already listed in this household on row {first}; row rejected",
+    ),
     "orphan_member": Message(
         _E,
         "户编号「{value}」不在已接收的农户中",
@@ -169,6 +184,37 @@ MESSAGES: dict[str, Message] = {
         _E,
         "该行比表头多出 {count} 个字段（可能有未加引号的逗号）",
         "the row has {count} more fields than the header (an unquoted comma?)",
+    ),
+    # workbooks are read as data only (formulas not evaluated, macros not run, links not followed)
+    "formula_cell": Message(
+        _W,
+        "单元格是公式，已按其保存的值读取；请复制后「选择性粘贴→数值」",
+        "the cell holds a formula; the value saved with it was read (it was not "
+        "recalculated): copy the cells and paste them back as values",
+    ),
+    "formula_no_value": Message(
+        _W,
+        "单元格是公式，但没有保存的计算结果，已按空值处理；请在 Excel 中重新计算并保存，"
+        "或复制后「选择性粘贴→数值」",
+        "the cell holds a formula with no saved value; treated as empty: recalculate and "
+        "save it in Excel, or paste the cells back as values",
+    ),
+    "workbook_macros": Message(
+        _W,
+        "工作簿含宏，宏未运行，只读取了数据",
+        "the workbook holds macros; they were not run, only the data was read",
+    ),
+    "external_links": Message(
+        _W,
+        "工作簿含外部链接（{detail}），链接未打开也未更新，引用它们的公式按保存的值读取",
+        "the workbook links to other files ({detail}); the links were neither opened nor "
+        "updated, formulas using them were read as their saved values",
+    ),
+    "formula_scan_failed": Message(
+        _W,
+        "无法检查工作表中的公式（{detail}），公式单元格按保存的值读取",
+        "cannot look for formulas in the sheet ({detail}); formula cells were read as their "
+        "saved values",
     ),
     # sheet notes (never reject a row)
     "totals_row": Message(_W, "合计行，已跳过", "totals row, skipped"),

@@ -27,10 +27,10 @@ import pandas as pd
 
 from audit.dataset import Dataset, load_dataset, load_truth
 from audit.errors import InputError
-from audit.ingest.consolidate import consolidate, drop_rejected, orphans
+from audit.ingest.consolidate import consolidate, drop_rejected, orphans, repeated_members
 from audit.ingest.issues import IssueLog
 from audit.ingest.places import Divisions
-from audit.ingest.readers import read_file
+from audit.ingest.readers import ReadLimits, check_file, read_file
 from audit.ingest.report import sheet_summary, write_reports
 from audit.ingest.sheets import SheetResult, read_sheet
 from audit.schema import TABLES, conform, empty_frame
@@ -110,20 +110,23 @@ def _gc_paused():
             gc.enable()
 
 
-def _read_all(files, log, divisions, only) -> list[SheetResult]:
+def _read_all(files, log, divisions, only, limits=None) -> list[SheetResult]:
+    for path in files:  # refuse a zip bomb or locked workbook before reading any file
+        check_file(path, limits)
     with _gc_paused():
-        return _read_files(files, log, divisions, only)
+        return _read_files(files, log, divisions, only, limits)
 
 
-def _read_files(files, log, divisions, only) -> list[SheetResult]:
+def _read_files(files, log, divisions, only, limits=None) -> list[SheetResult]:
     sheets: list[SheetResult] = []
     for path in files:
-        raws = read_file(path)
+        raws = read_file(path, limits)
         mine = []
         for raw in raws:
             result = read_sheet(raw, len(sheets), log, divisions, only=only)
             sheets.append(result)
             mine.append(result)
+            _read_notes(raw, result, log)
             if result.status == "empty":
                 log.sheet_note(result, "sheet_empty")
             elif result.status == "unrecognised":
@@ -132,6 +135,19 @@ def _read_files(files, log, divisions, only) -> list[SheetResult]:
                 log.sheet_note(result, "sheet_no_data")
         _check_file(str(path), mine, only)
     return sheets
+
+
+def _read_notes(raw, result: SheetResult, log) -> None:
+    """Log the workbook's notes (macros, external links) and the formula cells read as data."""
+    for key, detail in raw.notes:
+        log.sheet_note(result, key, detail=detail)
+    if not raw.formulas or result.status != "read":
+        return
+    cells = pd.DataFrame(raw.formulas, columns=["row", "col", "formula", "cached"])
+    used = list(result.recognition.used())
+    cells = cells[cells["row"].isin(result.rows) & cells["col"].isin(used)]
+    labels = pd.Series({h.index: h.label for h in result.header.columns})
+    log.formulas(result, cells.assign(column=cells["col"].map(labels).fillna("")))
 
 
 def _check_file(name: str, sheets: list[SheetResult], only) -> None:
@@ -248,9 +264,10 @@ def ingest(
             county_name=settings.audit.county_name,
         )
         only = None
-    listed = _visit_list(visit_list) if visit_list is not None else None
+    limits = ReadLimits.from_settings(settings)
+    listed = _visit_list(visit_list, limits) if visit_list is not None else None
     log = IssueLog(strict=strict)
-    sheets = _read_all(files, log, divisions, only)
+    sheets = _read_all(files, log, divisions, only, limits)
     by_id = {s.sheet_id: s for s in sheets}
 
     rejected = log.rejected()
@@ -262,6 +279,8 @@ def ingest(
         merged[table], bad = consolidate(table, parts[table], by_id, log)
         rejected = pd.concat([rejected, bad.rename(columns={"_sheet": "sheet_id", "_row": "row"})])
     members = drop_rejected(parts["members"], rejected)
+    rejected = pd.concat([rejected, _as_rej(repeated_members(members, by_id, log))])
+    members = drop_rejected(members, rejected)
     known = None
     if base is not None:
         known = pd.Index(base.households["household_id"])
@@ -297,8 +316,14 @@ def ingest(
     result = IngestResult(dataset, summary, issues, sheets)
     target = out if into is None else into
     if target is not None:
-        result.path = dataset.save(target)
-        result.reports = write_reports(result.path, sheets, issues, rejected, _report_meta(result))
+        result.path = Path(target).resolve()
+        meta = _report_meta(result)
+
+        def reports(folder):
+            written = write_reports(folder, sheets, issues, rejected, meta)
+            result.reports = [result.path / p.name for p in written]
+
+        dataset.save(target, inputs=files if into is None else (), also=reports)
     return result
 
 
@@ -306,7 +331,7 @@ def _as_rej(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={"_sheet": "sheet_id", "_row": "row"})
 
 
-def _visit_list(path) -> pd.Index:
+def _visit_list(path, limits=None) -> pd.Index:
     """Household IDs of the visit list handed out (Parquet or workbook with 户编号)."""
     from audit.ingest.headers import find_header
     from audit.ingest.normalise import normalise_codes
@@ -317,7 +342,7 @@ def _visit_list(path) -> pd.Index:
         if "household_id" in frame:
             return pd.Index(frame["household_id"].astype(str))
     else:
-        for raw in read_file(path):
+        for raw in read_file(path, limits):
             header = find_header(raw.rows, raw.merged)
             if header is None:
                 continue

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from audit.excel import XLSXWRITER_OPTIONS
 from audit.schema import TABLES
 
 __all__ = ["REPORT_FILES", "format_summary", "sheet_summary", "write_reports"]
@@ -159,7 +160,9 @@ def write_reports(
     summary = sheet_summary(sheets, issues, rejected)
     shown = issues.drop(columns="sheet_id")
     paths = [folder / name for name in REPORT_FILES]
-    with pd.ExcelWriter(paths[0], engine="openpyxl") as xw:
+    # XlsxWriter with XLSXWRITER_OPTIONS: values from the data are written as text, never formulas
+    excel = {"engine": "xlsxwriter", "engine_kwargs": {"options": XLSXWRITER_OPTIONS}}
+    with pd.ExcelWriter(paths[0], **excel) as xw:
         summary.drop(columns="sheet_id").assign(status=summary["status"].map(_STATUS_ZH)).rename(
             columns=_SUMMARY_ZH
         ).to_excel(xw, sheet_name="汇总", index=False)
@@ -176,7 +179,7 @@ def write_reports(
         json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
     rejects = _rejects(sheets, issues, rejected)
-    with pd.ExcelWriter(paths[2], engine="openpyxl") as xw:
+    with pd.ExcelWriter(paths[2], **excel) as xw:
         if not rejects:
             pd.DataFrame({"说明": ["没有拒收的行 / no rejected rows"]}).to_excel(
                 xw, sheet_name="拒收", index=False

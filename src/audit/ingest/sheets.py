@@ -11,6 +11,7 @@ rows); for a CSV file, the record number (the row Excel shows when it opens it).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -87,6 +88,26 @@ def column_unit(col: Column) -> str | None:
     return None
 
 
+#: Numbers that may be negative (a net income can be a loss); every other number may not.
+_SIGNED = {"net_income", "net_income_per_capita", "prev_net_income_per_capita"}
+#: Dates of things that have happened, so never after today (plans and deadlines may be).
+_EVENT_DATES = {
+    "birth_date",
+    "hukou_settled_date",
+    "visit_date",
+    "actual_start",
+    "found_date",
+    "rectified_date",
+    "received_date",
+}
+
+
+def _refuse(values: pd.Series, problems: pd.Series, bad: pd.Series, key: str):
+    """Mark the cells where ``bad`` holds (and nothing else is wrong) with ``key``."""
+    bad = bad.fillna(False).astype(bool) & problems.isna()
+    return values.mask(bad), problems.mask(bad, key)
+
+
 def normalise_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
     """Normalise the raw cells of one schema column (dispatch on its kind)."""
     if col.name == "person_id":
@@ -96,11 +117,19 @@ def normalise_column(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]
             return nz.normalise_codes(raw)
         return nz.normalise_text(raw, squeeze=col.name in ("name", "visitor", "helper_cadre"))
     if col.kind in ("int", "float"):
-        return nz.normalise_numbers(raw, unit=column_unit(col), integer=col.kind == "int")
+        values, problems = nz.normalise_numbers(
+            raw, unit=column_unit(col), integer=col.kind == "int"
+        )
+        if col.name in _SIGNED:
+            return values, problems
+        return _refuse(values, problems, values.lt(0), "negative")
     if col.kind == "bool":
         return nz.normalise_bools(raw)
     if col.kind == "date":
-        return nz.normalise_dates(raw)
+        values, problems = nz.normalise_dates(raw)
+        if col.name not in _EVENT_DATES:
+            return values, problems
+        return _refuse(values, problems, values > pd.Timestamp(dt.date.today()), "future_date")
     if col.kind == "enum":
         return nz.normalise_enum(raw, col.enum)
     return nz.normalise_multi(raw, col.enum)

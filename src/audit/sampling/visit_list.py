@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from audit.excel import as_text_cells
 from audit.fsutil import unit_folder
 from audit.privacy import mask_id, mask_name
 from audit.schema import TABLES
@@ -204,7 +205,9 @@ def write_visit_list(rows: pd.DataFrame, path: str | Path, title: str = "") -> P
     widths = [w for _, w, _ in _IDENTITY.values()] + [w for _, _, w in QUESTIONS.values()]
     ws.append(headers)
     keys = list(_IDENTITY) + list(QUESTIONS)
-    values = rows[keys].astype(object).where(rows[keys].notna(), None).to_numpy().tolist()
+    cells = rows[keys].astype(object).where(rows[keys].notna(), None)
+    # data strings stay text: a name typed as "=HYPERLINK(...)" must not become a formula
+    values = np.column_stack([as_text_cells(ws, cells[k].to_numpy()) for k in keys]).tolist()
     for r in values:
         ws.append(r)
     last = max(len(rows) + 1, 2)

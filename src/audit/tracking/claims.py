@@ -9,6 +9,7 @@ it) and column. Rows left blank in 是否已整改 carry no claim and are left o
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,12 @@ def _fixed_dates(values: pd.Series, path, sheet) -> pd.Series:
         raise _error(path, sheet, i + 2, "整改完成日期",
                      f"整改完成日期“{values[i]}”无法识别，请填写如 2024-04-10",
                      f"整改完成日期 {values[i]!r} is not a date (e.g. 2024-04-10)")  # fmt: skip
+    future = (dates > pd.Timestamp(dt.date.today())).fillna(False).astype(bool)
+    if future.any():
+        i = future.idxmax()
+        raise _error(path, sheet, i + 2, "整改完成日期",
+                     f"整改完成日期“{values[i]}”在未来，尚未发生，不能报已整改",
+                     f"整改完成日期 {values[i]!r} lies in the future")  # fmt: skip
     return dates.astype("datetime64[us]")
 
 
@@ -92,7 +99,10 @@ def read_return(path: str | Path) -> pd.DataFrame:
         The file cannot be read, no sheet has the headers, or a value is invalid
         (naming file, sheet, row and column).
     """
+    from audit.ingest.readers import check_file
+
     path = Path(path)
+    check_file(path)  # missing, password-protected, or a zip bomb: refused before unpacking
     try:
         book = pd.read_excel(path, sheet_name=None, dtype=object, engine="calamine")
     except Exception as exc:
