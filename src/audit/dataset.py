@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,8 +126,19 @@ class Dataset:
             truth=truth,
         )
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, inputs=(), also=None) -> Path:
         """Write the Dataset to folder ``path`` (replacing it atomically if it exists).
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder.
+        inputs : iterable of path, optional
+            Files the Dataset was made from; ``path`` must not hold them
+            (see :func:`audit.fsutil.guard_output`).
+        also : callable, optional
+            Called with the temporary folder to write more files (reports)
+            that appear together with the Dataset, or not at all.
 
         Returns
         -------
@@ -134,7 +146,7 @@ class Dataset:
             The folder written.
         """
         path = Path(path).resolve()
-        with staging_dir(path) as tmp:
+        with staging_dir(path, inputs) as tmp:
             for name, frame in self.tables().items():
                 frame.to_parquet(tmp / f"{name}.parquet", index=False)
             if self.geometry is not None:
@@ -150,7 +162,37 @@ class Dataset:
                 "tables": {n: {"rows": len(f)} for n, f in self.tables().items()},
             }
             write_json(tmp / META_FILE, meta)
+            if also is not None:
+                also(tmp)
+            if path.is_dir():
+                _carry_over(path, tmp)
         return path
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    """Keep what others keep in a Dataset folder (the ledger, reports) when it is rewritten.
+
+    Files and folders of ``old`` that the new Dataset does not write are copied
+    into ``new``; an SQLite file (the rectification ledger) is copied with
+    SQLite's online backup, a consistent snapshot even while it is being read.
+    """
+    import sqlite3
+
+    for item in old.iterdir():
+        dest = new / item.name
+        if dest.exists() or item.name.startswith(".") or item.name.endswith(("-wal", "-shm")):
+            continue
+        if item.suffix == ".sqlite":
+            src, dst = sqlite3.connect(f"{item.as_uri()}?mode=ro", uri=True), sqlite3.connect(dest)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
+        elif item.is_dir():
+            shutil.copytree(item, dest)
+        else:
+            shutil.copy2(item, dest)
 
 
 def _read_meta(path: Path) -> dict:

@@ -106,6 +106,8 @@ def guard_output(target: str | Path, inputs=()) -> Path:
         )
     for item in inputs:
         p = Path(item).expanduser().resolve()
+        if not p.exists():  # a missing input is the reader's error, and cannot be deleted
+            continue
         if p == target or target in p.parents:
             raise OutputError(
                 f"输出文件夹包含输入「{item}」，写出结果会把它删除；请换一个输出文件夹",

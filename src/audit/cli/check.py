@@ -42,19 +42,22 @@ def check(data, out, engine, scheduler, workers, settings_path):
     partitioned Dataset is required); --scheduler implies it.
     """
     from audit.dataset import load_dataset
+    from audit.fsutil import guard_output, staging_dir
     from audit.rules.report import write_check_outputs
 
     if engine == "pandas" and scheduler:
         raise click.UsageError("--scheduler 只用于 --engine dask / --scheduler needs --engine dask")
     t0 = time.perf_counter()
+    guard_output(out, inputs=[data])
     settings = load_settings_option(settings_path)
-    if (engine or ("dask" if scheduler else "pandas")) == "dask":
-        from audit.scale import check_dask
+    with staging_dir(Path(out), inputs=[data]) as tmp:
+        if (engine or ("dask" if scheduler else "pandas")) == "dask":
+            from audit.scale import check_dask
 
-        paths = check_dask(data, out, settings, scheduler=scheduler, workers=workers)
-    else:
-        ds = load_dataset(data, geometry=False)
-        paths = write_check_outputs(ds, Path(out), settings)
+            paths = check_dask(data, tmp, settings, scheduler=scheduler, workers=workers)
+        else:
+            ds = load_dataset(data, geometry=False)
+            paths = write_check_outputs(ds, tmp, settings)
     click.echo(paths["summary"])
     if "seconds" in paths:
         sec = paths["seconds"]

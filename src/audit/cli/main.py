@@ -48,6 +48,13 @@ def friendly(func):
             click.echo(f"错误 / error: {err}", err=True)
             sys.exit(err.exit_code)
         except Exception as exc:  # the last resort: no traceback on the user's screen
+            cause = _os_cause(exc)  # a library's wrapper of a write failure (disk full …)
+            if cause is not None:
+                from audit.fsutil import os_error
+
+                err = os_error(cause)
+                click.echo(f"错误 / error: {err}", err=True)
+                sys.exit(err.exit_code)
             log = crash_log(exc)
             click.echo(
                 f"错误 / error: 程序内部错误（{type(exc).__name__}），详情已写入 {log}；"
@@ -57,6 +64,17 @@ def friendly(func):
             sys.exit(4)
 
     return wrapper
+
+
+def _os_cause(exc: BaseException) -> OSError | None:
+    """The :class:`OSError` a library wrapped into its own exception, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def crash_log(exc: BaseException) -> Path:

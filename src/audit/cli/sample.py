@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import click
 
@@ -75,6 +73,7 @@ def sample(
     import pandas as pd
 
     from audit import InputError, load_dataset
+    from audit.fsutil import guard_output, staging_dir, write_json
     from audit.sampling import (
         draw,
         exited_frame,
@@ -91,8 +90,7 @@ def sample(
     size = settings.census.nonregistered_sample if size is None else size
     design = settings.census.sample_design if design is None else design
     ds = load_dataset(data, geometry=False)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = guard_output(out, inputs=[data])
     frames = {"一般农户": nonregistered_frame(ds), "已脱贫": exited_frame(ds)}
     if exited_size is None:
         exited_size = exited_sample_size(len(frames["已脱贫"]), settings)
@@ -120,9 +118,7 @@ def sample(
             file=str(data),
         )
     drawn = pd.concat(parts, ignore_index=True)
-    drawn.to_parquet(out / "sample.parquet", index=False)
     summary = pd.concat(summaries, ignore_index=True)
-    summary.to_csv(out / "design_summary.csv", index=False, encoding="utf-8-sig")
     meta = {
         "seed": seed,
         "design": design,
@@ -136,10 +132,11 @@ def sample(
         "method": "permanent random numbers (Ohlsson 1995); stratified SRSWOR / two-stage PPS "
         "by sequential Poisson sampling (Ohlsson 1998); Webster allocation",
     }
-    (out / "design.json").write_text(
-        json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
-    lists = write_visit_lists(drawn, ds, out, mask=mask)
+    with staging_dir(out, inputs=[data]) as tmp:
+        drawn.to_parquet(tmp / "sample.parquet", index=False)
+        summary.to_csv(tmp / "design_summary.csv", index=False, encoding="utf-8-sig")
+        write_json(tmp / "design.json", meta)
+        lists = write_visit_lists(drawn, ds, tmp, mask=mask)
     click.echo(f"抽样设计 / design: {design}（{allocation}），随机种子 / seed {seed}")
     for label, n in meta["drawn"].items():
         click.echo(f"  {label}: 抽取 {n} 户 / 抽样框 {meta['frames'][label]} 户")

@@ -49,12 +49,14 @@ def simulate(data, out, runs, seed, settings_path):
     """模拟国家普查：预计发现的问题户、三率及超标风险、整改情景 / simulate the census."""
     from audit import rules
     from audit.dataset import load_dataset
+    from audit.fsutil import guard_output, staging_dir
     from audit.report.context import _settings
     from audit.report.tables import fmt_int, fmt_pct
     from audit.runner.artifacts import draw_samples, sample_outcomes
     from audit.simulate import census
 
     t0 = time.perf_counter()
+    guard_output(out, inputs=[data])
     ds = load_dataset(data, geometry=False)
     settings = load_settings_option(settings_path) if settings_path else _settings(ds)
     if seed is None:
@@ -64,7 +66,9 @@ def simulate(data, out, runs, seed, settings_path):
     pace = _pace(Path(data), settings, click.echo)
     result = census(ds, findings, sample, runs, seed, settings=settings, pace=pace,
                     progress=True)  # fmt: skip
-    folder = result.save(Path(out))
+    with staging_dir(Path(out), inputs=[data]) as tmp:
+        result.save(tmp)
+    folder = Path(out).resolve()
     s = result.summary
     county = s[(s["level"] == "county") & (s["indicator"] == "ALL")].iloc[0]
     click.echo(
