@@ -4,14 +4,19 @@ The run is written into a temporary folder next to its destination and renamed
 into place at the end, ``manifest.json`` last, so an interrupted run never
 leaves a folder that looks complete. Townships run on a process pool (one
 worker per core by default) or, with ``scheduler``, on a Dask cluster; a
-township that fails is recorded and the others finish.
+township that fails is recorded and the others finish. An interruption
+(Ctrl-C, or SIGTERM while a run is in progress) cancels the townships not yet
+started, stops the workers with their kernels and removes the temporary folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -60,6 +65,20 @@ def resolve_townships(dataset, wanted) -> list[str]:
             )
         out.append(code)
     return sorted(set(out))
+
+
+def check_as_of(as_of: str | None) -> str | None:
+    """Return ``as_of`` when it is a date ``YYYY-MM-DD`` (or empty); else a ParameterError."""
+    if as_of:
+        try:
+            dt.date.fromisoformat(str(as_of))
+        except ValueError:
+            raise ParameterError(
+                f"报告日期「{as_of}」无效，应为 YYYY-MM-DD，如 2024-03-25",
+                f"--as-of {as_of!r} is not a date YYYY-MM-DD",
+                parameter="--as-of",
+            ) from None
+    return as_of
 
 
 def _folder(code: str, name: str) -> str:
@@ -118,6 +137,35 @@ def _county_tasks(data_dir, tmp, run_id, seed, as_of, header) -> list[dict]:
     return out
 
 
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the tasks not started and stop the workers (each kills its kernel first)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(OSError, ValueError):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            proc.join(timeout=10)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """Treat SIGTERM like Ctrl-C while a run is in progress, so its folder is cleaned up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
 def _execute(tasks: list[dict], workers: int, scheduler, progress: bool, meanwhile=None):
     """Run the tasks; call ``meanwhile()`` in this process while the workers are busy."""
     from tqdm import tqdm
@@ -146,13 +194,22 @@ def _execute(tasks: list[dict], workers: int, scheduler, progress: bool, meanwhi
             results.append(run_task(task))
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        from audit.runner.execute import init_worker
+
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=init_worker
+        )
+        try:
             futures = [pool.submit(run_task, t) for t in tasks]
             if meanwhile:
                 meanwhile()
             for fut in as_completed(futures):
                 results.append(fut.result())
                 bar.update()
+        except BaseException:  # Ctrl-C or an error here: the queued tasks must not run on
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
     bar.close()
     order = {t["name"]: i for i, t in enumerate(tasks)}
     return sorted(results, key=lambda r: order[r["name"]])
@@ -202,6 +259,7 @@ def run_audit(
     """
     from audit.scale.province import is_province, run_province
 
+    check_as_of(as_of)
     if is_province(data_dir):  # several counties: every township of each, on Dask
         return run_province(data_dir, out, townships=townships, workers=workers,
                             scheduler=scheduler, seed=seed, as_of=as_of, run_id=run_id,
@@ -219,13 +277,13 @@ def run_audit(
         seed if seed is not None else (dataset.meta.get("generator") or {}).get("seed", 20240325)
     )
     run_id = run_id or out.name
-    as_of = as_of or str(dataset.meta.get("reference_date") or "")
+    as_of = check_as_of(as_of) or str(dataset.meta.get("reference_date") or "")
     reject_unknown(
         NOTEBOOK_DIR / TOWNSHIP_NOTEBOOK,
         {"township_code": "", "data_dir": "", "out_dir": "", "run_id": "", "seed": 0, "as_of": ""},
     )
     timings = {}
-    with staging_dir(out, inputs=[data_dir], suffix="partial-") as tmp:
+    with _sigterm_interrupts(), staging_dir(out, inputs=[data_dir], suffix="partial-") as tmp:
         from audit.report.context import _settings, header_fields
         from audit.report.worklists import write_township_worklists
 
