@@ -7,9 +7,12 @@ command, write ``audit/cli/<name>.py`` registering on :data:`main` and import it
 """
 
 from audit.cli import (  # noqa: F401  (register their commands)
+    boundaries,
     check,
+    compare,
     ingest,
     partition,
+    privacy,
     run,
     sample,
     simulate,
