@@ -23,7 +23,8 @@ from openpyxl import load_workbook
 
 from audit import SettingsError, load_dataset, load_settings
 from audit.cli import main
-from audit.ingest.readers import _formula_cells, read_file
+from audit.ingest.ooxml import _formula_cells
+from audit.ingest.readers import read_file
 from ingest_corpus import base_frame, rezip, write_csv, write_formula_xlsx, write_xlsx, zip_bomb
 
 #: Strings that spreadsheet programs would run or link if written as formulas.

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audit.ingest.headers import column_letter
+
 __all__ = [
     "MANIFEST_IGNORED",
     "Difference",
@@ -269,15 +271,6 @@ def compare_reports(a: Path, b: Path, rel: str, normalise) -> list:
 
 
 # -- workbooks ----------------------------------------------------------------------------
-def _column_letter(n: int) -> str:
-    letters = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
 def _sheets(path: Path, normalise) -> dict[str, dict[tuple[int, int], object]]:
     from python_calamine import CalamineWorkbook
 
@@ -307,7 +300,7 @@ def compare_workbooks(a: Path, b: Path, rel: str, normalise, rtol: float = 0.0) 
         for key in sorted(set(ca) | set(cb)):
             x, y = ca.get(key, "（空）"), cb.get(key, "（空）")
             if not _json_equal(x, y, rtol):
-                cell = f"{_column_letter(key[1])}{key[0] + 1}"
+                cell = f"{column_letter(key[1])}{key[0] + 1}"
                 out.append(Difference(rel, "xlsx", f"{name}!{cell}", _short(x), _short(y)))
     return out
 
