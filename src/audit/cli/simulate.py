@@ -15,18 +15,11 @@ __all__ = ["simulate"]
 def _pace(data: Path, settings, echo):
     """Forecasts of the rectification ledger in DATA, when there is one (else None)."""
     from audit.errors import AuditError
-    from audit.tracking import LEDGER_FILE
+    from audit.tracking import ledger_pace
 
-    path = Path(data) / LEDGER_FILE
-    if not path.exists():
-        return None
     try:
-        from audit.tracking import Ledger, burndowns
-
-        with Ledger(path) as ledger:
-            _, forecasts = burndowns(ledger, settings)
-        return forecasts
-    except (AuditError, ValueError, KeyError) as exc:  # an unreadable ledger: assume the pace
+        return ledger_pace(data, settings)
+    except AuditError as exc:  # an unreadable ledger: assume the pace, and say so
         echo(f"整改台账无法读取，按假设进度模拟 / ledger unreadable, pace assumed: {exc}")
         return None
 

@@ -22,6 +22,7 @@ from audit.runner.artifacts import Artifacts, compute_artifacts, load_artifacts
 from audit.runner.parameters import ParameterError, check_parameters
 from audit.schema import TABLES, conform
 from audit.settings import Settings, settings_from_record
+from audit.tracking import ledger_pace
 
 __all__ = ["ReportContext", "header_fields", "open_report"]
 
@@ -166,7 +167,8 @@ def open_report(township_code="", data_dir="", out_dir="", run_id="", seed=0, as
     settings = _settings(county)
     artifacts = load_artifacts(p.out_dir) if p.out_dir else None
     if artifacts is None:
-        artifacts = compute_artifacts(county, settings, p.seed)
+        pace = ledger_pace(p.data_dir, settings, strict=False)
+        artifacts = compute_artifacts(county, settings, p.seed, pace=pace)
     as_of = p.as_of or dt.date.fromisoformat(str(county.meta.get("reference_date")))
     return ReportContext(
         county,

@@ -96,11 +96,14 @@ def draw_samples(dataset, settings, seed: int) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def compute_artifacts(dataset, settings, seed: int, findings=None) -> Artifacts:
+def compute_artifacts(dataset, settings, seed: int, findings=None, pace=None) -> Artifacts:
     """Compute every county-wide result of a run from the data, settings and seed.
 
     ``findings`` may be given when already computed (the Dask engine's findings
-    of a county within a province, where ID-03 looks across counties).
+    of a county within a province, where ID-03 looks across counties). ``pace``
+    is the rectification ledger's forecasts (:func:`audit.tracking.ledger_pace`)
+    for the simulation's "at the current pace" scenario; None assumes the
+    settings' share.
     """
     from audit import rules
     from audit.sampling import population_counts
@@ -122,7 +125,7 @@ def compute_artifacts(dataset, settings, seed: int, findings=None) -> Artifacts:
     from audit.simulate import census
 
     simulation = census(dataset, findings, sample, settings.simulation.runs, seed,
-                        settings=settings)  # fmt: skip
+                        settings=settings, pace=pace)  # fmt: skip
     return Artifacts(
         findings=findings,
         status=rules.household_status(findings, dataset),

@@ -286,10 +286,12 @@ def run_audit(
     with _sigterm_interrupts(), staging_dir(out, inputs=[data_dir], suffix="partial-") as tmp:
         from audit.report.context import _settings, header_fields
         from audit.report.worklists import write_township_worklists
+        from audit.tracking import ledger_pace
 
         settings = _settings(dataset)
         t = time.perf_counter()
-        artifacts = compute_artifacts(dataset, settings, seed)
+        pace = ledger_pace(data_dir, settings, strict=False)  # the ledger's pace, if any
+        artifacts = compute_artifacts(dataset, settings, seed, pace=pace)
         artifacts.save(tmp)
         timings["artifacts"] = time.perf_counter() - t
         names = dataset.townships.set_index("township_code")["name"].to_dict()

@@ -22,7 +22,14 @@ Examples
 ...     series, verdicts = tracking.burndowns(ledger)
 """
 
-from audit.tracking.burndown import DIMENSIONS, VERDICT_ZH, burndown, burndowns, forecast
+from audit.tracking.burndown import (
+    DIMENSIONS,
+    VERDICT_ZH,
+    burndown,
+    burndowns,
+    forecast,
+    ledger_pace,
+)
 from audit.tracking.history import load_history
 from audit.tracking.items import DEADLINE_LABELS, deadlines, in_scope, item_keys, rule_attributes
 from audit.tracking.ledger import LEDGER_FILE, Ledger, LedgerError, RecordResult
@@ -67,6 +74,7 @@ __all__ = [
     "ingest_return",
     "item_keys",
     "late_projects",
+    "ledger_pace",
     "load_history",
     "open_items",
     "problem_progress",

@@ -220,3 +220,45 @@ def burndowns(ledger, settings=None, *, scope: str = "rectification", as_of=None
     series = pd.concat([_series(data, d, settings, names) for d in dimensions],
                        ignore_index=True)  # fmt: skip
     return series, forecast(series, settings)
+
+
+def ledger_pace(data_dir, settings=None, *, strict: bool = True) -> pd.DataFrame | None:
+    """The forecasts of the rectification ledger kept in a Dataset folder, if there is one.
+
+    What :func:`audit.simulate.census` takes as ``pace`` for its "at the current
+    pace" scenario; None when the folder holds no ledger.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The Dataset folder (the ledger is ``<data_dir>/ledger.sqlite``).
+    settings : audit.Settings, optional
+    strict : bool
+        When False, an unreadable ledger gives None (the simulation then assumes
+        the settings' share and its report says so) instead of an error.
+
+    Raises
+    ------
+    audit.AuditError
+        When the ledger cannot be read (``strict`` only).
+    """
+    from pathlib import Path
+
+    from audit.errors import AuditError, InputError
+    from audit.tracking.ledger import LEDGER_FILE, Ledger
+
+    path = Path(data_dir) / LEDGER_FILE
+    if not path.is_file():
+        return None
+    try:
+        with Ledger(path) as ledger:
+            _, forecasts = burndowns(ledger, settings)
+    except (AuditError, ValueError, KeyError) as exc:
+        if not strict:
+            return None
+        if isinstance(exc, AuditError):
+            raise
+        raise InputError(
+            f"整改台账无法读取：{exc}", f"the ledger cannot be read: {exc}", file=str(path)
+        ) from None
+    return forecasts
