@@ -93,11 +93,11 @@ def test_check_command_writes_outputs(small_dir, tmp_path):
     assert "规则审核结果" in result.output
     f = pd.read_parquet(out / "findings.parquet")
     assert len(f) > 0 and set(rules.FINDING_COLUMNS) == set(f.columns)
-    xl = pd.read_excel(out / "findings.xlsx", sheet_name=None)
+    xl = pd.read_excel(out / "findings.xlsx", sheet_name=None, engine="calamine")
     sheet = xl["问题明细"]
     assert "问题描述" in sheet.columns and len(sheet) == len(f)
     assert not sheet["证件号码（脱敏）"].dropna().astype(str).str.fullmatch(r"\d{17}[\dX]").any()
-    stats = pd.read_excel(out / "规则统计.xlsx", sheet_name=None)
+    stats = pd.read_excel(out / "规则统计.xlsx", sheet_name=None, engine="calamine")
     assert {"全县按规则", "按乡镇", "数据质量排名"} <= set(stats)
 
 
