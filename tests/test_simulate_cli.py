@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from audit.cli import main
@@ -53,3 +54,27 @@ def test_a_ledger_in_the_data_folder_gives_the_pace(tmp_path):
     s = pd.read_parquet(out / "simulation_scenarios.parquet")
     names = set(s.loc[s["scenario"] == "on_pace", "scenario_name"])
     assert names == {"一户一策按整改台账测算的当前进度完成"}
+
+
+def test_the_runner_and_simulate_take_the_same_ledger_pace(tmp_path):
+    from audit import load_dataset
+    from audit.errors import AuditError
+    from audit.runner.artifacts import compute_artifacts
+    from audit.settings import load_settings
+    from audit.tracking import ledger_pace
+
+    data = tmp_path / "data"
+    made = CliRunner().invoke(main, ["synth", "--out", str(data), "--scale", "0.05",
+                                     "--weeks", "3"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    settings = load_settings().replace(simulation={"runs": 100})
+    pace = ledger_pace(data, settings)
+    assert pace is not None and len(pace)
+    a = compute_artifacts(load_dataset(data), settings, 1, pace=pace)
+    names = set(a.extra["simulation_scenarios"].query("scenario == 'on_pace'")["scenario_name"])
+    assert names == {"一户一策按整改台账测算的当前进度完成"}
+    assert ledger_pace(tmp_path, settings) is None  # no ledger: the settings' share
+    (tmp_path / "ledger.sqlite").write_bytes(b"not a database")
+    with pytest.raises(AuditError, match="整改台账"):
+        ledger_pace(tmp_path, settings)
+    assert ledger_pace(tmp_path, settings, strict=False) is None
