@@ -268,6 +268,22 @@ def test_paths_with_spaces_and_chinese(tmp_path):
 
 
 @bad(
+    entry="audit run",
+    case="路径含空格和中文，笔记本照常运行 / notebooks run from paths with spaces and Chinese",
+    outcome="exit 0: the township's report and work lists where asked",
+)
+@pytest.mark.slow
+def test_run_from_paths_with_spaces_and_chinese(tmp_path):
+    data = Path(shutil.copytree(FIXTURE_DIR, tmp_path / "甘谷 数据" / "2024年 3月"))
+    out = tmp_path / "审核 结果" / "第 1 次"
+    result = invoke("run", data, "--out", out, "--township", "新兴镇")
+    assert result.exit_code == 0, result.output
+    [folder] = (out / "townships").iterdir()
+    names = {p.name for p in folder.iterdir()}
+    assert {"report.html", "问题清单.xlsx", "一户一策.xlsx", "入户核查名单.xlsx"} <= names
+
+
+@bad(
     entry="audit check",
     case="输出文件夹只读 / a read-only output folder",
     outcome="exit 3: 没有写入权限，结果未写出（已有的结果保持不变）(file)",
