@@ -21,7 +21,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
+from audit import load_dataset
 from audit.cli import main
+from audit.privacy_scan import scan
 from audit.runner.compare import compare_runs, derived_files, report_text
 
 TOWN = "townships/620523110-古坡镇"
@@ -197,3 +199,6 @@ def test_the_demo_gives_identical_results_with_one_and_two_workers(tmp_path):
     ma, mb = (json.loads((r / "manifest.json").read_text(encoding="utf-8")) for r in (a, b))
     assert ma["inputs"] == mb["inputs"] and ma["seed"] == mb["seed"]
     assert all(r["status"] == "ok" for r in ma["reports"].values())
+    # the whole county's run is as private as the example's (tests/test_privacy_scan.py)
+    leaks = scan(b, load_dataset(tmp_path / "workers-2" / "data", geometry=False))
+    assert leaks.empty, leaks.head(20).to_string()
