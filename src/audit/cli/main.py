@@ -34,27 +34,18 @@ def friendly(func):
         try:
             return func(*args, **kwargs)
         except AuditError as exc:
-            click.echo(f"错误 / error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc)
         except KeyboardInterrupt:
             click.echo("已中断，未写出任何结果 / interrupted, nothing was written", err=True)
             sys.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except OSError as exc:
-            from audit.fsutil import os_error
-
-            err = os_error(exc)
-            click.echo(f"错误 / error: {err}", err=True)
-            sys.exit(err.exit_code)
         except Exception as exc:  # the last resort: no traceback on the user's screen
-            cause = _os_cause(exc)  # a library's wrapper of a write failure (disk full …)
+            cause = _os_cause(exc)  # an OSError, or one a library wrapped (disk full …)
             if cause is not None:
                 from audit.fsutil import os_error
 
-                err = os_error(cause)
-                click.echo(f"错误 / error: {err}", err=True)
-                sys.exit(err.exit_code)
+                _fail(os_error(cause))
             log = crash_log(exc)
             click.echo(
                 f"错误 / error: 程序内部错误（{type(exc).__name__}），详情已写入 {log}；"
@@ -66,8 +57,16 @@ def friendly(func):
     return wrapper
 
 
+def _fail(err: AuditError):
+    """Print ``err`` (Chinese and English, with its place) and exit with its status."""
+    click.echo(f"错误 / error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
 def _os_cause(exc: BaseException) -> OSError | None:
-    """The :class:`OSError` a library wrapped into its own exception, if any."""
+    """``exc`` itself when an :class:`OSError`, else one a library wrapped into it."""
+    if isinstance(exc, OSError):
+        return exc
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -1,7 +1,7 @@
 """What ID numbers, phone numbers and names look like in text, and how they are masked.
 
-:data:`_TOKENS` finds every ID-like (18- and 15-character, masked), phone-like
-and household-number token of a text in one pass; :func:`_names_in` finds the
+:data:`TOKENS` finds every ID-like (18- and 15-character, masked), phone-like
+and household-number token of a text in one pass; :func:`names_in` finds the
 member names of a Dataset; :func:`mask_text` masks both in short texts.
 """
 
@@ -13,13 +13,13 @@ import pandas as pd
 
 from audit.privacy import mask_id, mask_name
 
-__all__ = ["mask_text"]
+__all__ = ["CJK_RUN", "CUT_HEAD", "CUT_TAIL", "TOKENS", "mask_text", "names_in"]
 
 # No letter or digit around a token (hex fingerprints, longer numbers), nor a decimal point
 # between digits (the fraction of a float).
 _B = r"(?<![0-9A-Za-z])(?<!\d\.)"
 _E = r"(?![0-9A-Za-z])(?!\.\d)"
-_TOKENS = re.compile(
+TOKENS = re.compile(
     _B + r"(?:(?P<id18>\d{17}[\dXx])" + _E
     + r"|(?P<hh>\d{17})" + _E
     + r"|(?P<id15>[1-8]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})" + _E
@@ -27,19 +27,19 @@ _TOKENS = re.compile(
     + r"|(?P<mobile>(?:\+?86-?)?1[3-9]\d(?:-?\d{4}){2})" + _E
     + r"|(?P<landline>(?:\(0\d{2,3}\)|0\d{2,3}-)\d{7,8})(?![0-9A-Za-z-])(?!\.\d))"
 )  # fmt: skip
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
-_CUT_HEAD = re.compile(r"^[0-9A-Za-z*+-]+")  # the rest of a token cut by an excerpt's edge
-_CUT_TAIL = re.compile(r"[0-9A-Za-z*+-]+$")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+CUT_HEAD = re.compile(r"^[0-9A-Za-z*+-]+")  # the rest of a token cut by an excerpt's edge
+CUT_TAIL = re.compile(r"[0-9A-Za-z*+-]+$")
 
 
-def _names_in(text: str, names: frozenset) -> list[tuple[int, str]]:
+def names_in(text: str, names: frozenset) -> list[tuple[int, str]]:
     """Return (offset, name) of the member names in ``text``.
 
     A run of Chinese characters that is itself a name counts, and so does a
     name of three or four characters inside a longer run (``户主张学明``).
     """
     found = []
-    for m in _CJK_RUN.finditer(text):
+    for m in CJK_RUN.finditer(text):
         run = m.group()
         if run in names:
             found.append((m.start(), run))
@@ -81,17 +81,17 @@ def mask_text(texts, names=None) -> list[str]:
     ['户主张*明 620523********1234，电话 139****5678']
     """
     texts = list(texts)
-    found = _TOKENS.finditer("\n".join(texts))
+    found = TOKENS.finditer("\n".join(texts))
     ids = _masked((m.group() for m in found if m.lastgroup in ("id18", "id15")), mask_id)
 
     def token(m):
         v = m.group()
         return v[:-8] + "****" + v[-4:] if m.lastgroup in ("mobile", "landline") else ids.get(v, v)
 
-    texts = [_TOKENS.sub(token, t) for t in texts]
+    texts = [TOKENS.sub(token, t) for t in texts]
     if not names:
         return texts
-    hits = [_names_in(t, names) for t in texts]
+    hits = [names_in(t, names) for t in texts]
     table = _masked((n for h in hits for _, n in h), mask_name)
     out = []
     for text, h in zip(texts, hits, strict=True):

@@ -1,6 +1,6 @@
 """Read one file of a run as text pieces with their places.
 
-:func:`_read` turns a file into :class:`_Pieces`: the lines of an HTML page
+:func:`read_pieces` turns a file into :class:`Pieces`: the lines of an HTML page
 (one table row per line, attribute values and comments included, embedded
 images dropped), of a log, CSV, Markdown or any text file; the values of a JSON
 document with their JSON paths; the source lines and outputs of an executed
@@ -22,16 +22,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audit.ingest.headers import column_letter
+
+__all__ = ["EXCEL_SUFFIXES", "Pieces", "concat", "read_pieces"]
+
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]*")
 _TABLE_ROW = re.compile(r"<tr\b.*?</tr>", re.S | re.I)
 _TAG = re.compile(r"<!--(.*?)-->|<[^>]*>", re.S)
 _ATTR_VALUE = re.compile(r"=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 
 
 @dataclass
-class _Pieces:
+class Pieces:
     """The text of one file as pieces (cells, lines, JSON values) grouped into rows."""
 
     text: list[str]
@@ -39,9 +43,9 @@ class _Pieces:
     group: list
 
 
-def _lines(text: str, prefix: str = "line ") -> _Pieces:
+def _lines(text: str, prefix: str = "line ") -> Pieces:
     lines = text.split("\n")
-    return _Pieces(lines, [f"{prefix}{i + 1}" for i in range(len(lines))], list(range(len(lines))))
+    return Pieces(lines, [f"{prefix}{i + 1}" for i in range(len(lines))], list(range(len(lines))))
 
 
 def _html_text(text: str) -> str:
@@ -73,8 +77,8 @@ def _read_text(path: Path) -> str:
     raise ValueError("binary file")
 
 
-def _json_pieces(obj, path: str = "$") -> _Pieces:
-    out = _Pieces([], [], [])
+def _json_pieces(obj, path: str = "$") -> Pieces:
+    out = Pieces([], [], [])
 
     def walk(node, where):
         items = node.items() if isinstance(node, dict) else enumerate(node)
@@ -92,8 +96,9 @@ def _json_pieces(obj, path: str = "$") -> _Pieces:
     return out
 
 
-def _concat(parts: list[_Pieces]) -> _Pieces:
-    out = _Pieces([], [], [])
+def concat(parts: list[Pieces]) -> Pieces:
+    """Join the pieces of several parts (sheets, cells) into one, each part its own group."""
+    out = Pieces([], [], [])
     for i, p in enumerate(parts):
         out.text += p.text
         out.where += p.where
@@ -101,7 +106,7 @@ def _concat(parts: list[_Pieces]) -> _Pieces:
     return out
 
 
-def _notebook_output(out: dict, prefix: str) -> list[_Pieces]:
+def _notebook_output(out: dict, prefix: str) -> list[Pieces]:
     kind = out.get("output_type")
     if kind == "stream":
         return [_lines(_join(out.get("text", "")), f"{prefix} ({out.get('name')}) line ")]
@@ -124,25 +129,19 @@ def _join(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _read_notebook(path: Path) -> _Pieces:
+def _read_notebook(path: Path) -> Pieces:
     nb = json.loads(path.read_text(encoding="utf-8"))
     parts = [_json_pieces(nb.get("metadata", {}), "metadata")]
     for i, cell in enumerate(nb.get("cells", [])):
         parts.append(_lines(_join(cell.get("source", "")), f"cell {i} source line "))
         for j, out in enumerate(cell.get("outputs", [])):
             parts += _notebook_output(out, f"cell {i} output {j}")
-    return _concat(parts)
+    return concat(parts)
 
 
 def _column_letters(n: int) -> np.ndarray:
-    letters = []
-    for i in range(n):
-        s, i = "", i + 1
-        while i:
-            i, r = divmod(i - 1, 26)
-            s = chr(65 + r) + s
-        letters.append(s)
-    return np.array(letters, dtype=object)
+    """Spreadsheet letters of the first ``n`` columns (A, B, …, AA, …)."""
+    return np.array([column_letter(i) for i in range(n)], dtype=object)
 
 
 def _cells(values: np.ndarray) -> np.ndarray:
@@ -155,7 +154,7 @@ def _cells(values: np.ndarray) -> np.ndarray:
     return text.to_numpy(dtype=object).reshape(values.shape)
 
 
-def _read_workbook(path: Path) -> _Pieces:
+def _read_workbook(path: Path) -> Pieces:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
@@ -169,12 +168,12 @@ def _read_workbook(path: Path) -> _Pieces:
         text = _cells(values)
         r, c = np.nonzero(text != "")
         where = f"{name}!" + _column_letters(width)[c] + (r + 1).astype(str).astype(object)
-        parts.append(_Pieces(list(text[r, c]), list(where), list(r)))
+        parts.append(Pieces(list(text[r, c]), list(where), list(r)))
     wb.close()
-    return _concat(parts)
+    return concat(parts)
 
 
-def _read_parquet(path: Path) -> _Pieces:
+def _read_parquet(path: Path) -> Pieces:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
@@ -187,17 +186,17 @@ def _read_parquet(path: Path) -> _Pieces:
         keep = col.notna().to_numpy()
         rows = np.flatnonzero(keep)
         where = f"{field.name} row " + rows.astype(str).astype(object)
-        parts.append(_Pieces(list(col[keep].astype(str)), list(where), list(rows)))
-    merged = _concat(parts)
+        parts.append(Pieces(list(col[keep].astype(str)), list(where), list(rows)))
+    merged = concat(parts)
     merged.group = [g for _, g in merged.group]  # one group per table row
     return merged
 
 
-def _read_png(path: Path) -> _Pieces:
+def _read_png(path: Path) -> Pieces:
     data = path.read_bytes()
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError("not a PNG file")
-    out, pos = _Pieces([], [], []), 8
+    out, pos = Pieces([], [], []), 8
     while pos + 8 <= len(data):
         length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
         body, pos = data[pos + 8 : pos + 8 + length], pos + 12 + length
@@ -219,7 +218,7 @@ def _read_png(path: Path) -> _Pieces:
     return out
 
 
-def _read(path: Path) -> _Pieces:
+def read_pieces(path: Path) -> Pieces:
     """Read every text of a file as pieces; ValueError/OSError when it cannot be read."""
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm", ".svg"):
@@ -228,7 +227,7 @@ def _read(path: Path) -> _Pieces:
         return _read_notebook(path)
     if suffix in (".json", ".geojson"):
         return _json_pieces(json.loads(_read_text(path)))
-    if suffix in _EXCEL_SUFFIXES:
+    if suffix in EXCEL_SUFFIXES:
         return _read_workbook(path)
     if suffix == ".parquet":
         return _read_parquet(path)

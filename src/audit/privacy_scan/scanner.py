@@ -20,14 +20,14 @@ from audit.errors import InputError
 from audit.idnumber import decode
 from audit.privacy import mask_id
 from audit.privacy_scan.patterns import (
-    _CJK_RUN,
-    _CUT_HEAD,
-    _CUT_TAIL,
-    _TOKENS,
-    _names_in,
+    CJK_RUN,
+    CUT_HEAD,
+    CUT_TAIL,
+    TOKENS,
     mask_text,
+    names_in,
 )
-from audit.privacy_scan.readers import _EXCEL_SUFFIXES, _concat, _Pieces, _read
+from audit.privacy_scan.readers import EXCEL_SUFFIXES, Pieces, concat, read_pieces
 
 __all__ = ["AUDIENCES", "COLUMNS", "KINDS", "classify", "scan"]
 
@@ -66,7 +66,7 @@ def _township_of(parts: tuple[str, ...], root: Path) -> str:
 
 def _audience(parts: tuple[str, ...], township: str) -> str:
     suffix = Path(parts[-1]).suffix.lower()
-    if township and suffix in _EXCEL_SUFFIXES | {".csv"}:
+    if township and suffix in EXCEL_SUFFIXES | {".csv"}:
         return "restricted"
     if suffix == ".parquet" and not township:
         return "analyst"
@@ -146,11 +146,11 @@ def _index(dataset) -> _Index | None:
     return _Index(names, frozenset(people["value"]), people, masked, hh_town, towns)
 
 
-def _tokens(pieces: _Pieces, idx: _Index | None) -> pd.DataFrame:
+def _tokens(pieces: Pieces, idx: _Index | None) -> pd.DataFrame:
     """Find every ID-like, phone-like and household-number token: piece, offset, kind, value."""
     blob = "\n".join(pieces.text)
     starts = np.cumsum([0] + [len(t) + 1 for t in pieces.text[:-1]])
-    found = [(m.start(), m.lastgroup, m.group()) for m in _TOKENS.finditer(blob)]
+    found = [(m.start(), m.lastgroup, m.group()) for m in TOKENS.finditer(blob)]
     hits = pd.DataFrame(found, columns=["pos", "token", "value"])
     piece = np.searchsorted(starts, hits["pos"].to_numpy(), side="right") - 1
     hits = hits.assign(piece=piece, offset=hits["pos"].to_numpy() - starts[piece])
@@ -164,7 +164,7 @@ def _tokens(pieces: _Pieces, idx: _Index | None) -> pd.DataFrame:
     return hits.drop(columns="pos")
 
 
-def _leader_leaks(pieces: _Pieces, hits: pd.DataFrame, idx: _Index | None) -> pd.DataFrame:
+def _leader_leaks(pieces: Pieces, hits: pd.DataFrame, idx: _Index | None) -> pd.DataFrame:
     ids = hits[hits["is_id"]].assign(kind="id_number")
     phones = hits[hits["token"].isin(["mobile", "landline"])].assign(kind="phone")
     out = [ids, phones]
@@ -173,7 +173,7 @@ def _leader_leaks(pieces: _Pieces, hits: pd.DataFrame, idx: _Index | None) -> pd
         group = pd.Series(pieces.group, dtype=object)
         rows = set(group.iloc[hits.loc[near, "piece"]])
         cand = np.flatnonzero(group.isin(rows).to_numpy())
-        found = [(p, o, n) for p in cand for o, n in _names_in(pieces.text[p], idx.names)]
+        found = [(p, o, n) for p in cand for o, n in names_in(pieces.text[p], idx.names)]
         names = pd.DataFrame(found, columns=["piece", "offset", "value"])
         out.append(names.assign(kind="name_near_id", token="name"))
     return pd.concat(out, ignore_index=True)
@@ -210,7 +210,7 @@ def _foreign_leaks(hits: pd.DataFrame, folder: str, idx: _Index) -> pd.DataFrame
 # ---------------------------------------------------------------- excerpts
 
 
-def _excerpts(pieces: _Pieces, leaks: pd.DataFrame, idx: _Index | None, width: int = 16):
+def _excerpts(pieces: Pieces, leaks: pd.DataFrame, idx: _Index | None, width: int = 16):
     """Return the masked text around each leak.
 
     A number cut by the edge of the window is dropped (its tail could be part of
@@ -220,11 +220,11 @@ def _excerpts(pieces: _Pieces, leaks: pd.DataFrame, idx: _Index | None, width: i
     for piece, offset, value in zip(leaks["piece"], leaks["offset"], leaks["value"], strict=True):
         text = pieces.text[piece]
         start, end = max(offset - width, 0), offset + len(value) + width
-        snippet = _CUT_HEAD.sub("", text[start:end]) if start else text[start:end]
-        snippet = _CUT_TAIL.sub("", snippet) if end < len(text) else snippet
+        snippet = CUT_HEAD.sub("", text[start:end]) if start else text[start:end]
+        snippet = CUT_TAIL.sub("", snippet) if end < len(text) else snippet
         snippet = " ".join(snippet.split())
         snippets.append(("…" if start else "") + snippet + ("…" if end < len(text) else ""))
-    names = idx.names if idx is not None else {r for s in snippets for r in _CJK_RUN.findall(s)}
+    names = idx.names if idx is not None else {r for s in snippets for r in CJK_RUN.findall(s)}
     return mask_text(snippets, names)
 
 
@@ -234,11 +234,11 @@ def _excerpts(pieces: _Pieces, leaks: pd.DataFrame, idx: _Index | None, width: i
 def _scan_file(path: Path, row, idx: _Index | None, strict: bool) -> pd.DataFrame:
     audience = "leader" if strict else row.audience
     try:
-        pieces = _read(path)
+        pieces = read_pieces(path)
     except Exception as exc:  # zip, XML, JSON, zlib, struct, decoding errors: all mean unreadable
         return pd.DataFrame([[row.file, type(exc).__name__, "unreadable", ""]], columns=COLUMNS)
-    name = _Pieces([row.file], ["file name"], [-1])  # a file name is text too
-    pieces = _concat([pieces, name])
+    name = Pieces([row.file], ["file name"], [-1])  # a file name is text too
+    pieces = concat([pieces, name])
     hits = _tokens(pieces, idx)
     parts = []
     if audience == "leader":

@@ -14,7 +14,14 @@ from pathlib import Path
 
 from audit.errors import AuditError
 
-__all__ = ["NOTEBOOK_DIR", "ParameterError", "Parameters", "check_parameters", "declared"]
+__all__ = [
+    "NOTEBOOK_DIR",
+    "ParameterError",
+    "Parameters",
+    "check_parameters",
+    "declared",
+    "parse_as_of",
+]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
 FIXTURE_DIR = Path(__file__).resolve().parents[3] / "data" / "fixtures" / "small"
@@ -94,12 +101,18 @@ def check_parameters(township_code="", data_dir="", out_dir="", run_id="", seed=
         raise _bad("out_dir", f"输出路径必须是绝对路径：{out_dir}", "out_dir must be absolute")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise _bad("seed", f"随机种子必须是非负整数：{seed!r}", "seed must be a non-negative int")
-    date = None
-    if as_of:
-        try:
-            date = dt.date.fromisoformat(str(as_of))
-        except ValueError:
-            raise _bad(
-                "as_of", f"日期「{as_of}」无效（应为 YYYY-MM-DD）", "bad as_of date"
-            ) from None
-    return Parameters(township_code, data, out, str(run_id), int(seed), date)
+    return Parameters(township_code, data, out, str(run_id), int(seed), parse_as_of(as_of))
+
+
+def parse_as_of(as_of, parameter: str = "as_of") -> dt.date | None:
+    """The report date ``YYYY-MM-DD`` (None when empty); a ParameterError naming ``parameter``."""
+    if not as_of:
+        return None
+    try:
+        return dt.date.fromisoformat(str(as_of))
+    except ValueError:
+        raise _bad(
+            parameter,
+            f"报告日期「{as_of}」无效，应为 YYYY-MM-DD，如 2024-03-25",
+            f"{parameter} {as_of!r} is not a date YYYY-MM-DD",
+        ) from None

@@ -27,7 +27,7 @@ from audit.dataset import load_dataset
 from audit.fsutil import staging_dir, unit_folder
 from audit.runner.artifacts import compute_artifacts
 from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
-from audit.runner.parameters import NOTEBOOK_DIR, ParameterError, reject_unknown
+from audit.runner.parameters import NOTEBOOK_DIR, ParameterError, parse_as_of, reject_unknown
 
 __all__ = ["RunResult", "resolve_townships", "run_audit"]
 
@@ -67,24 +67,6 @@ def resolve_townships(dataset, wanted) -> list[str]:
     return sorted(set(out))
 
 
-def check_as_of(as_of: str | None) -> str | None:
-    """Return ``as_of`` when it is a date ``YYYY-MM-DD`` (or empty); else a ParameterError."""
-    if as_of:
-        try:
-            dt.date.fromisoformat(str(as_of))
-        except ValueError:
-            raise ParameterError(
-                f"报告日期「{as_of}」无效，应为 YYYY-MM-DD，如 2024-03-25",
-                f"--as-of {as_of!r} is not a date YYYY-MM-DD",
-                parameter="--as-of",
-            ) from None
-    return as_of
-
-
-def _folder(code: str, name: str) -> str:
-    return unit_folder(code, name)
-
-
 def _tasks(data_dir, tmp, run_id, seed, as_of, codes, names, headers) -> list[dict]:
     params = {
         "data_dir": str(data_dir),
@@ -99,8 +81,8 @@ def _tasks(data_dir, tmp, run_id, seed, as_of, codes, names, headers) -> list[di
             {
                 "name": code,
                 "notebook": str(NOTEBOOK_DIR / TOWNSHIP_NOTEBOOK),
-                "output": str(tmp / "notebooks" / f"{_folder(code, names[code])}.ipynb"),
-                "html": str(tmp / "townships" / _folder(code, names[code]) / "report.html"),
+                "output": str(tmp / "notebooks" / f"{unit_folder(code, names[code])}.ipynb"),
+                "html": str(tmp / "townships" / unit_folder(code, names[code]) / "report.html"),
                 "header": headers[code],
                 "parameters": {**params, "township_code": code},
                 "log": str(tmp / "logs" / f"{code}.log"),
@@ -259,7 +241,7 @@ def run_audit(
     """
     from audit.scale.province import is_province, run_province
 
-    check_as_of(as_of)
+    parse_as_of(as_of, "--as-of")
     if is_province(data_dir):  # several counties: every township of each, on Dask
         return run_province(data_dir, out, townships=townships, workers=workers,
                             scheduler=scheduler, seed=seed, as_of=as_of, run_id=run_id,
@@ -277,7 +259,7 @@ def run_audit(
         seed if seed is not None else (dataset.meta.get("generator") or {}).get("seed", 20240325)
     )
     run_id = run_id or out.name
-    as_of = check_as_of(as_of) or str(dataset.meta.get("reference_date") or "")
+    as_of = as_of or str(dataset.meta.get("reference_date") or "")
     reject_unknown(
         NOTEBOOK_DIR / TOWNSHIP_NOTEBOOK,
         {"township_code": "", "data_dir": "", "out_dir": "", "run_id": "", "seed": 0, "as_of": ""},
@@ -302,7 +284,7 @@ def run_audit(
         def worklists():
             t = time.perf_counter()
             for code in codes:
-                folder = tmp / "townships" / _folder(code, names[code])
+                folder = tmp / "townships" / unit_folder(code, names[code])
                 write_township_worklists(
                     dataset.subset([code]), artifacts, code, folder, settings, date
                 )
