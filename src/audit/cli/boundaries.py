@@ -8,6 +8,17 @@ from audit.cli.main import friendly, main
 
 __all__ = ["boundaries"]
 
+#: Chinese headers of the report's tables, as printed.
+HEADERS = {
+    "village_code": "村代码",
+    "township_code": "乡镇代码",
+    "name": "村名",
+    "feature": "要素序号",
+    "code": "代码",
+    "township": "乡镇",
+    "reason": "原因",
+}
+
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -66,7 +77,9 @@ def boundaries(file, into, layer, code_column, name_column, township_column):
         ("未匹配到村的要素", report.polygons_without_village),
     ):
         if len(frame):
-            click.echo(f"\n{title}：\n{frame.head(20).to_string(index=False)}")
+            shown = frame.head(20).rename(columns=HEADERS)
+            more = f"\n……另有 {len(frame) - 20} 个" if len(frame) > 20 else ""
+            click.echo(f"\n{title}（{len(frame)} 个）：\n{shown.to_string(index=False)}{more}")
     click.echo(f"\n已写入 / written: {into}")
     if len(report.villages_without_polygon) or len(report.polygons_without_village):
         raise SystemExit(1)
