@@ -284,6 +284,20 @@ def test_run_from_paths_with_spaces_and_chinese(tmp_path):
 
 
 @bad(
+    entry="audit run",
+    case="数据集没有村界文件 / a Dataset without its village polygons",
+    outcome="exit 1: the report fails naming 数据集中没有村界…请用 audit boundaries 导入",
+)
+@pytest.mark.slow
+def test_run_without_village_polygons(tmp_path, data):
+    (data / "villages.gpkg").unlink()
+    result = invoke("run", data, "--out", tmp_path / "run", "--township", "古坡镇")
+    assert result.exit_code == 1, result.output
+    assert "数据集中没有村界" in result.output and "audit boundaries" in result.output
+    assert "AttributeError" not in result.output
+
+
+@bad(
     entry="audit check",
     case="输出文件夹只读 / a read-only output folder",
     outcome="exit 3: 没有写入权限，结果未写出（已有的结果保持不变）(file)",

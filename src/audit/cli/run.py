@@ -62,8 +62,9 @@ def report_summary(result) -> None:
     click.echo(f"完成 {len(ok)} 份报告，用时 {m['timings']['total']:.0f} 秒。")
     for name in result.failed:
         err = m["reports"][name]["error"]
-        click.echo(
-            f"失败 / failed: {name}: {err.get('ename') or err.get('type')}: "
-            f"{err.get('evalue') or err.get('message', '')[:200]}",
-            err=True,
-        )
+        if err.get("ename"):  # a cell failed: the reason, then the cell's error
+            reason = err.get("reason", "报告笔记本运行失败")
+            text = f"{reason}（{err['ename']}: {err.get('evalue', '')}）"
+        else:  # the kernel died, a cell timed out, the export failed: the message says why
+            text = err.get("message") or err.get("type", "")
+        click.echo(f"失败 / failed: {name}：{text[:300]}", err=True)

@@ -203,6 +203,11 @@ def village_map(
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+    if villages is None or len(villages) == 0:
+        raise InputError(
+            "数据集中没有村界（villages.gpkg），无法绘制地图；请用 audit boundaries 导入村界",
+            "the Dataset has no village polygons (villages.gpkg); load them with audit boundaries",
+        )
     for needed, table in (
         (("village_code", "township_code", "name"), villages),
         (("village_code", column, *(c for c in (low, high) if c)), values),
