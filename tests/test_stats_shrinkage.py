@@ -78,3 +78,32 @@ def test_edge_inputs():
     assert np.isnan(r["raw_rate"].iloc[0]) and np.isfinite(r["rate"].iloc[0])
     with pytest.raises(ValueError):
         shrink_rates([3], [2])
+
+
+def test_newton_fit_reaches_the_maximum_a_tight_simplex_finds():
+    from scipy import optimize
+
+    from audit.stats.shrinkage import _derivatives
+
+    rng = np.random.default_rng(11)
+    n = rng.integers(3, 40, 200)
+    x = rng.binomial(n, rng.beta(1.2, 25.0, 200))
+    prior = fit_beta_prior(x, n)
+    theta = np.array([special.logit(prior["mu"]), np.log(prior["m"])])
+    simplex = optimize.minimize(
+        _neg_loglik, theta + np.array([0.3, -0.5]), args=(x, n), method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000},
+    )  # fmt: skip
+    assert prior["method"] == "ml"
+    assert _neg_loglik(theta, x, n) <= simplex.fun + 1e-8
+    assert np.allclose(theta, simplex.x, atol=1e-4)
+    _, grad, hess = _derivatives(theta, x, n)
+    assert np.abs(grad).max() < 1e-5  # an interior optimum (rounded to 9 digits)
+    assert np.all(np.linalg.eigvalsh(hess) > 0)
+
+
+def test_fit_is_rounded_so_its_last_bits_cannot_reach_the_draws():
+    x, n = [0, 1, 0, 5, 2, 0, 3], [3, 40, 25, 60, 30, 12, 9]
+    prior = fit_beta_prior(x, n)
+    assert prior["mu"] == float(f"{prior['mu']:.9g}") and prior["m"] == float(f"{prior['m']:.9g}")
+    assert fit_beta_prior(x, n) == prior

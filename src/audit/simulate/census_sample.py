@@ -88,16 +88,14 @@ def _group_chances(pi: np.ndarray, sens: float, fa: float) -> np.ndarray:
 
 
 def _sum_by(towns: np.ndarray, weight: np.ndarray, values: np.ndarray, t: int) -> np.ndarray:
-    """``Σ_v weight_v · values_v`` per township, ``[T × R]`` (villages with weight only)."""
+    """``Σ_v weight_v · values_v`` per township, ``[T × R]`` (villages with weight only).
+
+    A sparse product summed village by village in a fixed order (SciPy's own
+    loop, not BLAS), so the sums are the same on every machine.
+    """
     keep = np.flatnonzero(weight)
     m = sparse.csr_matrix((weight[keep], (towns[keep], keep)), shape=(t, len(towns)))
     return m @ values
-
-
-def _member(cs: CensusSample, t: int) -> np.ndarray:
-    member = np.zeros((len(cs.village_township), t))
-    member[np.arange(len(cs.village_township)), cs.village_township] = 1.0
-    return member
 
 
 def measured_missed_rate(cs: CensusSample, pi: np.ndarray, factor: np.ndarray, sens: float,
@@ -121,13 +119,12 @@ def measured_missed_rate(cs: CensusSample, pi: np.ndarray, factor: np.ndarray, s
         The measured rate per township, ``[T × R]`` (NaN where the census samples none).
     """
     t = len(cs.n)
-    member = _member(cs, t)
     if cs.design == "two-stage":
         chance = _group_chances(pi, sens, fa)  # [V × 3 × R]
-        return _two_stage(cs, chance, chance * factor[:, None, None], member, rng)
-    size = member.T @ cs.counts  # [T × 3]
-    chance = [pi, posterior_given_visit(pi, 2, sens, fa), posterior_given_visit(pi, 1, sens, fa)]
+        return _two_stage(cs, chance, chance * factor[:, None, None], rng)
     towns = cs.village_township
+    size = _sum_by(towns, np.ones(len(towns)), cs.counts, t)  # [T × 3]
+    chance = [pi, posterior_given_visit(pi, 2, sens, fa), posterior_given_visit(pi, 1, sens, fa)]
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.stack([_sum_by(towns, cs.counts[:, g], c, t) for g, c in enumerate(chance)], 1)
         cut = np.stack([_sum_by(towns, cs.counts[:, g] * (1 - factor), c, t)
@@ -153,8 +150,9 @@ def measured_missed_rate(cs: CensusSample, pi: np.ndarray, factor: np.ndarray, s
             np.where(none, 0.0, x_after.sum(axis=1) / denom))  # fmt: skip
 
 
-def _two_stage(cs: CensusSample, chance, after, member, rng):
+def _two_stage(cs: CensusSample, chance, after, rng):
     v, _, runs = chance.shape
+    t, towns, ones = len(cs.n), cs.village_township, np.ones(len(cs.village_township))
     size = cs.counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.nan_to_num((chance * cs.counts[..., None]).sum(1) / size[:, None])
@@ -175,8 +173,8 @@ def _two_stage(cs: CensusSample, chance, after, member, rng):
         keep = np.clip(np.where(mean > 0, mean_after / mean, 0.0), 0, 1)
     x_after = rng.binomial(x, keep)
     share = np.where(m > 0, 1.0 / np.maximum(m, 1), 0.0)
-    picked = member.T @ chosen.astype(float)
+    picked = _sum_by(towns, ones, chosen.astype(float), t)
     denom = np.where(picked > 0, picked, np.nan)
-    none = (member.T @ size == 0)[:, None]  # a township without 一般农户 misses none
-    return (np.where(none, 0.0, (member.T @ (x * share)) / denom),
-            np.where(none, 0.0, (member.T @ (x_after * share)) / denom))  # fmt: skip
+    none = (np.bincount(towns, weights=size, minlength=t) == 0)[:, None]  # no 一般农户: none missed
+    return (np.where(none, 0.0, _sum_by(towns, ones, x * share, t) / denom),
+            np.where(none, 0.0, _sum_by(towns, ones, x_after * share, t) / denom))  # fmt: skip

@@ -226,8 +226,7 @@ def summarise(dataset, settings, model, reg, nonreg, towns, villages, vt, draws,
         ]
     )  # fmt: skip  [K × V]
     rec_v_all = np.bincount(reg.village, weights=failing.any(axis=1), minlength=v)
-    member = np.zeros((v, t))
-    member[np.arange(v), vt] = 1.0
+    rec_t_all = np.bincount(vt, weights=rec_v_all, minlength=t)  # exact: sums of whole numbers
     vi = draws.village_indicator  # [K × V × R]
     town_ind = _by_township(vi, vt, t)  # [K × T × R]
     town_all = _by_township(draws.village_all, vt, t)  # [S × T × R]
@@ -257,7 +256,7 @@ def summarise(dataset, settings, model, reg, nonreg, towns, villages, vt, draws,
                 rule_id,
                 town_ind[k],
                 registered_t,
-                rec_v[k] @ member,
+                np.bincount(vt, weights=rec_v[k], minlength=t),
             )
         )
         rows.append(_count_rows("village", list(villages), vtowns, vnames, rule_id, vi[k],
@@ -266,7 +265,7 @@ def summarise(dataset, settings, model, reg, nonreg, towns, villages, vt, draws,
                             town_all[0].sum(0, keepdims=True), n_reg, [rec_v_all.sum()],
                             town_all[1].sum(0, keepdims=True)))  # fmt: skip
     rows.append(_count_rows("township", list(towns), list(towns), tnames, "ALL", town_all[0],
-                            registered_t, rec_v_all @ member, town_all[1]))  # fmt: skip
+                            registered_t, rec_t_all, town_all[1]))  # fmt: skip
     rows.append(_count_rows("village", list(villages), vtowns, vnames, "ALL", base_all,
                             registered_v, rec_v_all, after_all))  # fmt: skip
     summary = pd.concat(rows, ignore_index=True)
