@@ -43,7 +43,24 @@ def test_simhei_is_never_registered_or_in_the_chain():
     assert "SimHei" not in matplotlib.rcParams["font.sans-serif"]
     registered = [Path(f.fname).name for f in font_manager.fontManager.ttflist]
     assert "SimHei.ttf" not in registered
-    assert not [f for f in registered if f.lower().endswith(".ttc")]
+    ours = [f.fname for f in font_manager.fontManager.ttflist if f.name == "Noto Sans CJK SC"]
+    assert [Path(f).resolve() for f in ours] == [cjk_font_path().resolve()]
+
+
+def test_a_system_font_of_the_same_family_is_never_chosen(monkeypatch):
+    # Debian's fonts-noto-cjk: Noto Sans CJK SC is face 2 of a .ttc collection
+    fm = font_manager.fontManager
+    entry = next(f for f in fm.ttflist if f.name == "Noto Sans CJK SC")
+    system = font_manager.FontEntry(
+        fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", name=entry.name,
+        style=entry.style, variant=entry.variant, weight=entry.weight, stretch=entry.stretch,
+        size=entry.size,
+    )  # fmt: skip
+    monkeypatch.setattr(fm, "ttflist", [system, *fm.ttflist])
+    monkeypatch.setattr(fonts_module, "_ADDED", set())
+    setup_fonts()
+    found = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+    assert Path(found).resolve() == cjk_font_path().resolve()
 
 
 def test_setup_is_idempotent_and_survives_rcdefaults():

@@ -9,7 +9,11 @@ collection can silently select a Japanese or Korean face with different glyph sh
 :func:`setup_fonts` therefore registers exactly one file, Noto Sans CJK SC Regular
 (``NotoSansCJKsc-Regular.otf``, Google/Adobe, SIL Open Font License 1.1), shipped by the
 pip dependency ``mplfonts``, with ``matplotlib.font_manager.fontManager.addfont``, and
-puts its family first in the ``sans-serif`` fallback chain. ``mplfonts`` also ships
+puts its family first in the ``sans-serif`` fallback chain. A machine may have a font of
+the same family name installed (Debian's ``fonts-noto-cjk`` has Noto Sans CJK SC as face 2
+of ``NotoSansCJK-Regular.ttc``); matplotlib would then pick whichever it listed first, so
+the charts would follow the machine. Those entries are dropped from the font manager's
+list before the file is added: the family name means this one file. ``mplfonts`` also ships
 ``SimHei.ttf`` (not freely licensed); it is never registered and is removed from the
 fallback chain if anything put it there.
 """
@@ -94,12 +98,12 @@ def setup_fonts() -> str:
     fm = font_manager.fontManager
     resolved = str(path.resolve())
     key = (id(fm), resolved)
-    if key not in _ADDED and not any(
-        str(Path(entry.fname).resolve()) == resolved for entry in fm.ttflist
-    ):
+    family = _family(path)
+    if key not in _ADDED:
+        # the family name must mean this file only (addfont also clears the lookup cache)
+        fm.ttflist = [entry for entry in fm.ttflist if entry.name != family]
         fm.addfont(resolved)
     _ADDED.add(key)
-    family = _family(path)
     chain = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in (family, *_FORBIDDEN)]
     matplotlib.rcParams["font.sans-serif"] = [family, *chain]
     matplotlib.rcParams["font.family"] = ["sans-serif"]
