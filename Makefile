@@ -7,18 +7,29 @@ BIN    := $(VENV)/bin
 KERNEL := gangu-audit
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup lock demo test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# The environment is exactly requirements.lock (runtime + dev + build, exact versions and hashes,
+# made from pyproject.toml by `make lock`), installed with the uv version the lock names.
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	  "uv==$$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3.11 (gangu-audit)"
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Refresh the lock after changing a dependency range in pyproject.toml (needs the package index).
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\n')" \
+	  | $(BIN)/uv pip compile --quiet pyproject.toml - --extra dev --universal --python-version 3.11 \
+	    --generate-hashes --custom-compile-command "make lock" -o requirements.lock
 
 demo: setup
 	$(BIN)/audit demo --out outputs/demo

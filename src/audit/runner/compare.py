@@ -60,6 +60,8 @@ MANIFEST_IGNORED = (
     "out_dir",
     "git_commit",
     "packages",
+    "environment_lock",
+    "environment_lock.*",
     "timings",
     "timings.*",
     "reports.*.seconds",

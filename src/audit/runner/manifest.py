@@ -6,10 +6,23 @@ import hashlib
 import importlib.metadata
 import json
 import platform
+import re
 import subprocess
 from pathlib import Path
 
-__all__ = ["file_sha256", "git_commit", "package_versions", "write_manifest"]
+__all__ = [
+    "LOCK_FILE",
+    "environment_lock",
+    "file_sha256",
+    "git_commit",
+    "package_versions",
+    "write_manifest",
+]
+
+#: The lock file of the whole environment, at the top of the source tree (``make lock``).
+LOCK_FILE = "requirements.lock"
+#: A pinned requirement of the lock: ``name==version`` and its environment marker, if any.
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
 
 PACKAGES = (
     "gangu-audit",
@@ -43,6 +56,56 @@ def package_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pins(text: str) -> dict[str, str]:
+    """The lock's pins that apply to this interpreter and platform."""
+    from packaging.markers import Marker
+
+    pins = {}
+    for line in text.splitlines():
+        m = _PIN.match(line)
+        if m and (m.group(3) is None or Marker(m.group(3)).evaluate()):
+            pins[_canonical(m.group(1))] = m.group(2)
+    return pins
+
+
+def environment_lock(root: Path | None = None) -> dict:
+    """The lock file's SHA-256, and whether the installed packages are the locked ones.
+
+    Parameters
+    ----------
+    root : Path, optional
+        Folder of the lock file (default: the top of this source tree).
+
+    Returns
+    -------
+    dict
+        ``file`` and ``sha256`` of the lock (both None when the workbook does not
+        run from a source tree that has one), ``matches`` (True when every
+        locked package is installed at its locked version) and ``differs`` (the
+        packages that are not, as ``name installed (lock version)``): an auditor
+        re-running last month's audit sees at once whether the environment is
+        the same.
+    """
+    root = Path(__file__).resolve().parents[3] if root is None else Path(root)
+    path = root / LOCK_FILE
+    if not path.is_file():
+        return {"file": None, "sha256": None, "matches": None, "differs": []}
+    differs = []
+    for name, version in sorted(_pins(path.read_text(encoding="utf-8")).items()):
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != version:
+            differs.append(f"{name} {installed} (lock {version})")
+    return {"file": LOCK_FILE, "sha256": file_sha256(path), "matches": not differs,
+            "differs": differs}  # fmt: skip
 
 
 def git_commit() -> str | None:

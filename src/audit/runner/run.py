@@ -26,7 +26,13 @@ from pathlib import Path
 from audit.dataset import load_dataset
 from audit.fsutil import staging_dir, unit_folder
 from audit.runner.artifacts import compute_artifacts
-from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
+from audit.runner.manifest import (
+    environment_lock,
+    file_sha256,
+    git_commit,
+    package_versions,
+    write_manifest,
+)
 from audit.runner.parameters import NOTEBOOK_DIR, ParameterError, parse_as_of, reject_unknown
 
 __all__ = ["RunResult", "resolve_townships", "run_audit"]
@@ -323,6 +329,7 @@ def run_audit(
             "as_of": as_of,
             "townships": codes,
             "packages": package_versions(),
+            "environment_lock": environment_lock(),
             "git_commit": git_commit(),
             "timings": timings,
             "reports": {r["name"]: {k: v for k, v in r.items() if k != "name"} for r in results},

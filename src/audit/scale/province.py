@@ -189,7 +189,13 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
         report) and ``<county>:<notebook>`` (the county's other reports).
     """
     from audit.report.context import _settings
-    from audit.runner.manifest import file_sha256, git_commit, package_versions, write_manifest
+    from audit.runner.manifest import (
+        environment_lock,
+        file_sha256,
+        git_commit,
+        package_versions,
+        write_manifest,
+    )
     from audit.runner.parameters import NOTEBOOK_DIR, reject_unknown
     from audit.runner.run import TOWNSHIP_NOTEBOOK, RunResult, _execute
     from audit.scale.cluster import dask_client
@@ -257,6 +263,7 @@ def run_province(data_dir, out, *, townships=None, workers=None, scheduler=None,
             "townships": codes,
             "duplicated_ids": check["duplicated_ids"],
             "packages": package_versions(),
+            "environment_lock": environment_lock(),
             "git_commit": git_commit(),
             "timings": timings,
             "reports": reports,
