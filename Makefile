@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 KERNEL := gangu-audit
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lock demo test test-fast lint bench clean
+.PHONY: setup lock demo test test-fast notebooks bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,16 @@ demo: setup
 test: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	PYTHONHASHSEED=0 $(BIN)/python -m pytest
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest -n logical --dist loadgroup
 	PYTHONHASHSEED=0 $(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 test-fast: setup
-	PYTHONHASHSEED=0 $(BIN)/python -m pytest -m "not slow" -x -q
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest -n logical --dist loadgroup -m "not slow" -x -q
+
+# Re-execute the committed notebooks on the example Dataset (after a change of their figures).
+notebooks: setup
+	PYTHONHASHSEED=0 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=$(KERNEL) notebooks/*.ipynb
 
 bench: setup
 	$(BIN)/python benchmarks/bench_synth.py
