@@ -21,10 +21,9 @@ ID_NUMBER = re.compile(r"(?<![\d*])\d{17}[\dX](?![\d*])")
 
 
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory):
-    return run_audit(
-        FIXTURE_DIR, tmp_path_factory.mktemp("runs") / "full", workers=2, progress=False
-    )
+def full_run(fixture_run):
+    """The example Dataset's run (conftest: made once for the whole test run)."""
+    return fixture_run
 
 
 def html_text(path: Path) -> str:
