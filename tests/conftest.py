@@ -1,8 +1,7 @@
 """Shared fixtures: the full demo county (once per session) and a small two-township slice.
 
-The suite may run on pytest-xdist workers (``make test PYTEST_JOBS=logical``, with
-``--dist loadgroup``). Expensive fixtures are then made once for the whole run, not once
-per worker:
+The suite runs on pytest-xdist workers (``make test``: ``-n logical --dist loadgroup``).
+Expensive fixtures are made once for the whole run, not once per worker:
 
 - ``fixture_run`` (an audit run over the example Dataset, read-only for every test) is
   written once into the run's shared temporary folder under a file lock; the other
