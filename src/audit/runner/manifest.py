@@ -58,19 +58,16 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _pins(text: str) -> dict[str, str]:
     """The lock's pins that apply to this interpreter and platform."""
     from packaging.markers import Marker
+    from packaging.utils import canonicalize_name
 
     pins = {}
     for line in text.splitlines():
         m = _PIN.match(line)
         if m and (m.group(3) is None or Marker(m.group(3)).evaluate()):
-            pins[_canonical(m.group(1))] = m.group(2)
+            pins[canonicalize_name(m.group(1))] = m.group(2)
     return pins
 
 
